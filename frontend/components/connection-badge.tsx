@@ -1,0 +1,16 @@
+import type { ConnectionStatus } from "../lib/room-socket";
+
+const LABELS: Record<ConnectionStatus, string> = {
+  connecting: "Connecting…",
+  connected: "Connected",
+  reconnecting: "Reconnecting…",
+  offline: "Offline",
+};
+
+export function ConnectionBadge({ status }: { status: ConnectionStatus }) {
+  return (
+    <span role="status" className={`badge badge-${status}`} data-status={status}>
+      {LABELS[status]}
+    </span>
+  );
+}

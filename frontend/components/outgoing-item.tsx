@@ -1,0 +1,35 @@
+import type { OutgoingMessage } from "../lib/message-list";
+import { formatMessageTime } from "../lib/format-time";
+
+interface OutgoingItemProps {
+  item: OutgoingMessage;
+  username: string;
+  onRetry(clientId: string): void;
+  onDiscard(clientId: string): void;
+}
+
+/** An own message waiting for the server's echo, or one that failed. */
+export function OutgoingItem({ item, username, onRetry, onDiscard }: OutgoingItemProps) {
+  const failed = item.status === "failed";
+  return (
+    <li className={`message own ${item.status}`} data-client-id={item.clientId} aria-busy={!failed}>
+      <div className="message-meta">
+        <span className="message-sender">{username}</span>
+        <time dateTime={item.createdAt}>{formatMessageTime(item.createdAt)}</time>
+        <span className={failed ? "delivery failed" : "delivery"}>{failed ? "Not sent" : "Sending…"}</span>
+      </div>
+      <p className="message-body">{item.body}</p>
+      {failed && (
+        <div className="message-actions">
+          {item.error && <span className="field-error">{item.error}</span>}
+          <button type="button" onClick={() => onRetry(item.clientId)}>
+            Retry
+          </button>
+          <button type="button" onClick={() => onDiscard(item.clientId)}>
+            Discard
+          </button>
+        </div>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,53 @@
+// Typed endpoints of API.md, over the one ApiClient transport.
+
+import type { ApiClient } from "./api-client";
+import type { AdminStats, Message, Page, Role, Room, RoomMember, User } from "./api-types";
+
+export interface HistoryQuery {
+  before?: number;
+  after?: number;
+  limit?: number;
+}
+
+export function chatApi(client: ApiClient) {
+  return {
+    client,
+
+    signup: (username: string, password: string) =>
+      client.request<User>("POST", "/signup", { json: { username, password }, auth: false }),
+    login: (username: string, password: string) => client.login(username, password),
+    logout: () => client.logout(),
+    me: () => client.get<User>("/users/me"),
+
+    rooms: {
+      list: () => client.get<Room[]>("/rooms"),
+      get: (roomId: number) => client.get<Room>(`/rooms/${roomId}`),
+      create: (name: string, isPrivate: boolean) =>
+        client.post<Room>("/rooms", { name, is_private: isPrivate }),
+      join: (roomId: number) => client.post<Room>(`/rooms/${roomId}/join`),
+      leave: (roomId: number) => client.post(`/rooms/${roomId}/leave`),
+      members: (roomId: number) => client.get<RoomMember[]>(`/rooms/${roomId}/members`),
+      addMember: (roomId: number, username: string) =>
+        client.post<unknown>(`/rooms/${roomId}/members`, { username }),
+    },
+
+    messages: {
+      history: (roomId: number, query: HistoryQuery = {}) =>
+        client.get<Page>("/chat/history", { room_id: roomId, ...query }),
+      send: (roomId: number, body: string, clientId?: string) =>
+        client.post<Message>(`/rooms/${roomId}/messages`, { body, client_id: clientId }),
+      edit: (messageId: number, body: string) => client.patch<Message>(`/messages/${messageId}`, { body }),
+      remove: (messageId: number) => client.delete(`/messages/${messageId}`),
+    },
+
+    admin: {
+      users: (limit: number, offset: number) => client.get<User[]>("/admin/users", { limit, offset }),
+      updateUser: (userId: number, changes: { role?: Role; is_active?: boolean }) =>
+        client.patch<User>(`/admin/users/${userId}`, changes),
+      deleteRoom: (roomId: number) => client.delete(`/admin/rooms/${roomId}`),
+      stats: () => client.get<AdminStats>("/admin/stats"),
+    },
+  };
+}
+
+export type ChatApi = ReturnType<typeof chatApi>;
