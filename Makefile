@@ -1,0 +1,81 @@
+# The whole app from a fresh clone: `make run` serves it, `make test` checks all of it.
+# Every target sets up what it needs and skips what is already up to date.
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := run
+
+PYTHON ?= python3
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export NEXT_TELEMETRY_DISABLED := 1
+
+BACKEND := backend
+FRONTEND := frontend
+VENV := $(BACKEND)/.venv
+VPY := $(VENV)/bin/python
+PIP := $(VPY) -m pip install --quiet --disable-pip-version-check -c $(BACKEND)/constraints.txt
+FRONTEND_SOURCES := $(shell find $(FRONTEND)/pages $(FRONTEND)/components $(FRONTEND)/lib $(FRONTEND)/styles $(FRONTEND)/public -type f 2>/dev/null) \
+	$(wildcard $(FRONTEND)/next.config.* $(FRONTEND)/tsconfig.json)
+
+.PHONY: run dev test lint backend-test backend-test-sqlite backend-test-postgresql frontend-test e2e bench bench-quick clean
+
+# --- set-up ----------------------------------------------------------------------------------
+
+$(VENV)/.runtime: $(BACKEND)/requirements.txt $(BACKEND)/constraints.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is needed"'
+	@test -x $(VPY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) -r $(BACKEND)/requirements.txt
+	@touch $@
+
+$(VENV)/.dev: $(VENV)/.runtime $(BACKEND)/requirements-dev.txt
+	$(PIP) -r $(BACKEND)/requirements-dev.txt
+	@touch $@
+
+$(FRONTEND)/node_modules/.package-lock.json: $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund --loglevel=error
+
+$(FRONTEND)/out/index.html: $(FRONTEND)/node_modules/.package-lock.json $(FRONTEND_SOURCES)
+	cd $(FRONTEND) && npm run build
+	@touch $@
+
+# --- everyday commands -------------------------------------------------------------------------
+
+run: $(VENV)/.runtime $(FRONTEND)/out/index.html  ## migrate, then serve the whole app on http://$(HOST):$(PORT)
+	cd $(BACKEND) && HOST=$(HOST) PORT=$(PORT) .venv/bin/python -m app.server
+
+dev: $(VENV)/.dev $(FRONTEND)/node_modules/.package-lock.json  ## backend with reload + next dev on :3000
+	cd $(BACKEND) && .venv/bin/python -c 'from app.server import migrate; from app.config import get_settings; migrate(get_settings())'
+	trap 'kill 0' EXIT; \
+	(cd $(BACKEND) && .venv/bin/uvicorn app.main:create_app --factory --reload --host $(HOST) --port $(PORT)) & \
+	(cd $(FRONTEND) && npm run dev) & \
+	wait
+
+lint: $(VENV)/.dev  ## ruff and mypy
+	cd $(BACKEND) && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
+
+test: lint backend-test frontend-test e2e  ## everything
+
+backend-test: backend-test-sqlite backend-test-postgresql
+
+backend-test-sqlite: $(VENV)/.dev
+	cd $(BACKEND) && TEST_DATABASE=sqlite .venv/bin/pytest -q
+
+# PostgreSQL and Redis run on every machine of this project; .ci/run makes sure they are up.
+backend-test-postgresql: $(VENV)/.dev
+	cd $(BACKEND) && TEST_DATABASE=postgresql .venv/bin/pytest -q
+
+frontend-test: $(FRONTEND)/node_modules/.package-lock.json
+	cd $(FRONTEND) && npm test
+
+e2e: $(VENV)/.runtime $(FRONTEND)/out/index.html
+	@test -x /usr/bin/chromium || { echo "e2e: /usr/bin/chromium is missing: apt-get install -y chromium"; exit 1; }
+	cd $(FRONTEND) && npm run test:e2e
+
+bench: $(VENV)/.dev  ## the benchmarks (about 10 minutes)
+	$(VPY) bench/run.py
+
+bench-quick: $(VENV)/.dev  ## a short smoke run of every benchmark scenario
+	$(VPY) bench/run.py --quick
+
+clean:
+	rm -rf $(VENV) $(FRONTEND)/node_modules $(FRONTEND)/out $(FRONTEND)/.next

@@ -1,0 +1,71 @@
+"""Dependencies of the routes: the app context, a database session, the caller and their rights."""
+
+from collections.abc import AsyncIterator
+from typing import Annotated
+
+from fastapi import Depends, Path, Request
+from fastapi.security import OAuth2PasswordBearer
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.context import AppContext
+from app.errors import Forbidden, NotAuthenticated
+from app.models import Role, User
+from app.services.auth import Authenticated, Client
+
+# auto_error=False: a missing token goes through our own 401 (with WWW-Authenticate).
+oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/token", auto_error=False)
+
+
+def get_context(request: Request) -> AppContext:
+    context: AppContext = request.app.state.context
+    return context
+
+
+Context = Annotated[AppContext, Depends(get_context)]
+
+
+async def get_session(context: Context) -> AsyncIterator[AsyncSession]:
+    async with context.sessions() as session:
+        yield session
+
+
+SessionDep = Annotated[AsyncSession, Depends(get_session)]
+
+
+def get_client(request: Request) -> Client:
+    return Client(ip=request.client.host if request.client else None, user_agent=request.headers.get("user-agent"))
+
+
+ClientInfo = Annotated[Client, Depends(get_client)]
+
+
+async def get_authenticated(
+    context: Context, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+) -> Authenticated:
+    if not token:
+        raise NotAuthenticated()
+    return await context.auth.authenticate(session, token)
+
+
+Caller = Annotated[Authenticated, Depends(get_authenticated)]
+
+
+async def get_current_user(caller: Caller) -> User:
+    return caller.user
+
+
+CurrentUser = Annotated[User, Depends(get_current_user)]
+
+
+async def get_admin_user(user: CurrentUser) -> User:
+    if user.role != Role.admin:
+        raise Forbidden("admins only")
+    return user
+
+
+AdminUser = Annotated[User, Depends(get_admin_user)]
+
+
+# Ids beyond 64 bits would overflow both databases' integers: refuse them as bad input (422).
+MAX_ID = 2**63 - 1
+PathId = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -1,0 +1,62 @@
+"""Messages: history pages, the latest across rooms, sending without a socket, edits, deletions."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Response, status
+
+from app.api.deps import MAX_ID, Context, CurrentUser, PathId, SessionDep
+from app.api.responses import AUTHENTICATED, errors
+from app.realtime.presence import Member
+from app.schemas import MessageCreate, MessageOut, MessageUpdate, Page
+
+router = APIRouter(tags=["messages"], responses=errors(*AUTHENTICATED))
+
+Cursor = Annotated[int | None, Query(ge=0, le=MAX_ID)]
+Limit = Annotated[int, Query(ge=1, le=200)]
+
+
+@router.get("/chat/history", responses=errors(404))
+async def history(
+    room_id: Annotated[int, Query(ge=1, le=MAX_ID)],
+    user: CurrentUser,
+    context: Context,
+    session: SessionDep,
+    before: Cursor = None,
+    after: Cursor = None,
+    limit: Limit = 50,
+) -> Page:
+    """A page of a room's messages in ascending id order: the newest, or those before/after a cursor."""
+    await context.rooms.require_member(session, user, room_id)
+    return await context.messages.history(session, room_id, before, after, limit)
+
+
+@router.get("/chat")
+async def latest(user: CurrentUser, context: Context, session: SessionDep, limit: Limit = 50) -> Page:
+    """The latest messages across every room the caller belongs to."""
+    return await context.messages.latest(session, user, limit)
+
+
+@router.post("/rooms/{room_id}/messages", status_code=status.HTTP_201_CREATED, responses=errors(404, 429, 503))
+async def send_message(
+    room_id: PathId, data: MessageCreate, user: CurrentUser, context: Context, session: SessionDep
+) -> MessageOut:
+    """Send without a socket: stored, then delivered to the room's sockets like any message."""
+    await context.rooms.require_member(session, user, room_id)
+    await session.close()  # release the connection before waiting on the group commit
+    sent = await context.messages.send(room_id, Member(user.id, user.username), data.body, data.client_id)
+    return sent.message
+
+
+@router.patch("/messages/{message_id}", responses=errors(404))
+async def edit_message(
+    message_id: PathId, data: MessageUpdate, user: CurrentUser, context: Context, session: SessionDep
+) -> MessageOut:
+    """Change a message's text (its sender only)."""
+    return await context.messages.edit(session, user, message_id, data.body)
+
+
+@router.delete("/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
+async def delete_message(message_id: PathId, user: CurrentUser, context: Context, session: SessionDep) -> Response:
+    """Delete a message (its sender or an admin): history keeps its place, without its text."""
+    await context.messages.delete(session, user, message_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,274 @@
+"""`/ws/{room_id}`: authenticate, register with the hub, replay what was missed, then read frames.
+
+The writer side belongs to the connection's own task (see realtime/hub.py); this module only
+authenticates, reads client frames and turns each into a service call or an `error` frame."""
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass
+
+import orjson
+from fastapi import APIRouter, WebSocket
+from pydantic import ValidationError
+
+from app.context import AppContext
+from app.errors import AppError, Forbidden, NotAuthenticated, NotFound
+from app.realtime.broker import Event
+from app.realtime.frames import (
+    Auth,
+    ErrorFrame,
+    Gap,
+    Hello,
+    MessageFrame,
+    Ping,
+    Pong,
+    SendMessage,
+    TypingNotice,
+    client_frame_adapter,
+    encode,
+)
+from app.realtime.hub import ClientConnection
+from app.realtime.presence import Member
+from app.services.messages import DATABASE_DOWN, Sent
+
+router = APIRouter()
+
+CLOSE_UNAUTHENTICATED = 4401
+CLOSE_FORBIDDEN = 4403
+CLOSE_NO_ROOM = 4404
+CLOSE_POLICY = 1008
+CLOSE_TOO_BIG = 1009
+CLOSE_TRY_LATER = 1013
+# Typing notices are best effort; one per second per socket is all a room needs to see.
+TYPING_INTERVAL = 1.0
+
+
+class Refused(Exception):
+    def __init__(self, code: int, reason: str) -> None:
+        super().__init__(reason)
+        self.code = code
+        self.reason = reason
+
+
+@dataclass
+class _Admission:
+    member: Member
+    session_id: int
+    expires_at: float
+    hello: Hello
+
+
+def bearer_token(websocket: WebSocket) -> tuple[str | None, str | None]:
+    """(token, subprotocol to accept): from the Authorization header, or the browser's
+    `["bearer", token]` subprotocols. Never from the query string, which ends up in logs."""
+    header = websocket.headers.get("authorization", "")
+    scheme, _, credentials = header.partition(" ")
+    if scheme.lower() == "bearer" and credentials.strip():
+        return credentials.strip(), None
+    offered = websocket.scope.get("subprotocols") or []
+    if len(offered) >= 2 and offered[0] == "bearer":
+        return offered[1], "bearer"
+    return None, "bearer" if "bearer" in offered else None
+
+
+def parse_since(websocket: WebSocket) -> int | None:
+    raw = websocket.query_params.get("since")
+    if raw is None:
+        return None
+    if not raw.isdigit() or int(raw) > 2**63 - 1:
+        raise Refused(CLOSE_POLICY, "since must be a message id")
+    return int(raw)
+
+
+async def admit(context: AppContext, token: str | None, room_id: int) -> _Admission:
+    """Who is connecting, to which room: refused with the close code API.md gives."""
+    if not token:
+        raise Refused(CLOSE_UNAUTHENTICATED, "missing token")
+    try:
+        async with context.sessions() as session:
+            caller = await context.auth.authenticate(session, token)
+            try:
+                room = await context.rooms.get(session, caller.user, room_id)
+            except NotFound:
+                exists = await context.rooms.exists(session, room_id)
+                raise Refused(CLOSE_FORBIDDEN if exists else CLOSE_NO_ROOM, "room not available") from None
+            if not room.joined:  # a public room: connecting joins it
+                room = await context.rooms.join(session, caller.user, room_id)
+            last_id = await context.messages.last_id(session, room_id)
+    except NotAuthenticated as exc:
+        raise Refused(CLOSE_UNAUTHENTICATED, exc.detail) from None
+    except Forbidden as exc:
+        raise Refused(CLOSE_FORBIDDEN, exc.detail) from None
+    except DATABASE_DOWN:
+        raise Refused(CLOSE_TRY_LATER, "database unavailable") from None
+    member = Member(caller.user.id, caller.user.username)
+    hello = Hello(room=room, user=member.public(), online=[], last_message_id=last_id)
+    return _Admission(member, caller.session_id, caller.expires_at, hello)
+
+
+@router.websocket("/ws/{room_id}")
+async def room_socket(websocket: WebSocket, room_id: int) -> None:
+    context: AppContext = websocket.app.state.context
+    token, subprotocol = bearer_token(websocket)
+    # Accept first, even to refuse: a close code (4401, 4403, 4404) only exists on an open socket.
+    await websocket.accept(subprotocol=subprotocol)
+    try:
+        since = parse_since(websocket)
+        admission = await admit(context, token, room_id)
+    except Refused as refused:
+        await websocket.close(refused.code, refused.reason)
+        return
+    conn = ClientConnection(
+        websocket.send, admission.member, room_id, admission.session_id, context.settings.ws_send_queue_limit
+    )
+    session = SocketSession(context, websocket, conn)
+    await context.hub.attach(conn)
+    writer: asyncio.Task[None] | None = None
+    try:
+        if not await session.greet(admission, since):
+            return
+        session.expire_at(admission.expires_at)
+        writer = asyncio.create_task(conn.run_writer())
+        await session.read_frames()
+    finally:
+        if writer is not None:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await writer
+        await context.hub.detach(conn)
+
+
+class SocketSession:
+    """The reading side of one socket: each client frame becomes a service call or an error."""
+
+    def __init__(self, context: AppContext, websocket: WebSocket, conn: ClientConnection) -> None:
+        self.context = context
+        self.websocket = websocket
+        self.conn = conn
+        self.max_frame = context.settings.ws_max_frame_bytes
+        self.last_typing = 0.0
+
+    async def greet(self, admission: _Admission, since: int | None) -> bool:
+        """`hello`, then what was missed since `since`; False if the socket had to close."""
+        hello = admission.hello
+        hello.online = [m.public() for m in await self.context.hub.online(self.conn.room_id)]
+        await self.conn.send_now(encode(hello))
+        if since is None:
+            return True
+        try:
+            async with self.context.sessions() as db:
+                missed, gap = await self.context.messages.since(db, self.conn.room_id, since)
+        except DATABASE_DOWN:
+            await self.websocket.close(CLOSE_TRY_LATER, "database unavailable")
+            return False
+        if gap:
+            await self.conn.send_now(encode(Gap()))
+        for message in missed:
+            await self.conn.send_now(encode(MessageFrame(message=message)))
+        # Live copies of these, queued while replaying, are dropped by the writer.
+        self.conn.skip_up_to = missed[-1].id if missed else since
+        return True
+
+    def expire_at(self, expires_at: float) -> None:
+        if self.conn.expiry_timer is not None:
+            self.conn.expiry_timer.cancel()
+        delay = max(0.0, expires_at - time.time())
+        self.conn.expiry_timer = asyncio.get_running_loop().call_later(delay, self.conn.close, CLOSE_UNAUTHENTICATED)
+
+    async def read_frames(self) -> None:
+        receive = self.websocket.receive
+        while True:
+            event = await receive()
+            if event["type"] == "websocket.disconnect":
+                return
+            text = event.get("text")
+            if text is None:
+                self.error("bad_request", "frames are JSON text, not binary")
+                continue
+            if len(text) > self.max_frame and len(text.encode()) > self.max_frame:
+                self.conn.close(CLOSE_TOO_BIG)
+                continue
+            await self.handle(text)
+
+    async def handle(self, text: str) -> None:
+        try:
+            data = orjson.loads(text)
+        except orjson.JSONDecodeError:
+            self.error("bad_request", "frame is not valid JSON")
+            return
+        try:
+            frame = client_frame_adapter.validate_python(data)
+        except ValidationError as exc:
+            is_message = isinstance(data, dict) and data.get("type") == "message"
+            self.error("invalid_message" if is_message else "bad_request", _first_error(exc))
+            return
+        if isinstance(frame, SendMessage):
+            self.send_message(frame)
+        elif isinstance(frame, Ping):
+            self.conn.push(encode(Pong()))
+        elif isinstance(frame, Auth):
+            await self.renew(frame.token)
+        else:
+            await self.typing()
+
+    def send_message(self, frame: SendMessage) -> None:
+        member = self.conn.member
+        try:
+            stored = self.context.messages.send(self.conn.room_id, member, frame.body, frame.client_id)
+        except AppError as exc:
+            self.app_error(exc)
+            return
+        # Not awaited: the socket keeps reading while the group commit runs; the sender's
+        # acknowledgement is its own copy of the broadcast.
+        stored.add_done_callback(self._stored)
+
+    def _stored(self, future: "asyncio.Future[Sent]") -> None:
+        if future.cancelled():
+            return
+        exc = future.exception()
+        if isinstance(exc, AppError):
+            self.app_error(exc)
+        elif exc is not None:
+            self.error("bad_request", "message not stored")
+        elif not future.result().created:
+            self.conn.push(future.result().frame)  # a retried client_id: acknowledge this socket only
+
+    async def typing(self) -> None:
+        now = time.monotonic()
+        if now - self.last_typing < TYPING_INTERVAL:
+            return
+        self.last_typing = now
+        member = self.conn.member
+        frame = encode(TypingNotice(user=member.public()))
+        await self.context.broker.publish(
+            Event("room", room_id=self.conn.room_id, frame=frame, user_id=member.id, skip_user=True)
+        )
+
+    async def renew(self, token: str) -> None:
+        try:
+            async with self.context.sessions() as db:
+                caller = await self.context.auth.authenticate(db, token)
+        except AppError as exc:
+            self.error("forbidden", f"token not renewed: {exc.detail}")
+            return
+        except DATABASE_DOWN:
+            self.error("unavailable", "token not renewed: database unavailable")
+            return
+        if caller.user.id != self.conn.member.id:
+            self.error("forbidden", "token not renewed: it belongs to another user")
+            return
+        self.expire_at(caller.expires_at)
+
+    def app_error(self, exc: AppError) -> None:
+        retry_after = getattr(exc, "retry_after", None)
+        self.conn.push(encode(ErrorFrame(code=exc.code, detail=exc.detail, retry_after=retry_after)))
+
+    def error(self, code: str, detail: str) -> None:
+        self.conn.push(encode(ErrorFrame(code=code, detail=detail)))
+
+
+def _first_error(exc: ValidationError) -> str:
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"])
+    return f"{where}: {first['msg']}" if where else first["msg"]

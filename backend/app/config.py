@@ -1,0 +1,144 @@
+"""Settings: every knob is an environment variable; the defaults serve one machine."""
+
+import os
+import re
+import secrets
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class RateLimit:
+    """`N/Ss`: at most `count` events per `seconds`; count 0 means no limit."""
+
+    count: int
+    seconds: float
+
+    @property
+    def enabled(self) -> bool:
+        return self.count > 0
+
+    @classmethod
+    def parse(cls, text: str) -> "RateLimit":
+        text = text.strip()
+        if text in ("0", "off", ""):
+            return cls(0, 1.0)
+        match = re.fullmatch(r"(\d+)\s*/\s*(\d+(?:\.\d+)?)\s*s?", text)
+        if not match or float(match.group(2)) <= 0:
+            raise ValueError(f"rate limit {text!r} is not of the form N/SECONDSs (e.g. 20/10s) or 0")
+        return cls(int(match.group(1)), float(match.group(2)))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
+
+    data_dir: Path = REPO_ROOT / "data"
+    # Unset: a SQLite file in data_dir. `postgresql://…` is served by asyncpg.
+    database_url: str | None = None
+    # Unset: the in-process broker (one server process). Set: Redis pub/sub across processes.
+    redis_url: str | None = None
+    # Prefix of every Redis key and channel, so several deployments (or test runs) share a server.
+    redis_prefix: str = "chat"
+    # Unset: generated once and kept in data_dir/secret_key (mode 0600).
+    secret_key: SecretStr | None = None
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+    workers: int = 1
+    frontend_dir: Path = REPO_ROOT / "frontend" / "out"
+    log_format: Literal["text", "json"] = "text"
+    log_level: str = "info"
+
+    access_token_ttl_seconds: int = Field(default=15 * 60, ge=10)
+    refresh_token_ttl_days: int = Field(default=30, ge=1)
+    jwt_issuer: str = "chat-api"
+    jwt_audience: str = "chat-app"
+    # bcrypt cost 12 takes ~0.25 s on this hardware: slow for attackers, fine for a login.
+    bcrypt_rounds: int = Field(default=12, ge=4, le=16)
+
+    max_message_length: int = 4000
+    cors_origins: Annotated[list[str], NoDecode] = []
+    admin_username: str | None = None
+    admin_password: SecretStr | None = None
+
+    message_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(20, 10)
+    login_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(10, 60)
+    signup_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(20, 3600)
+
+    # A reload or a server restart reconnects within seconds; only a longer absence is a "leave".
+    presence_grace_seconds: float = 10.0
+    # Frames queued for one socket before it counts as too slow and is closed (1013); the client
+    # then resumes with `since`, so nothing is lost and the room never waits for it.
+    ws_send_queue_limit: int = 1000
+    # Largest inbound WebSocket frame (API.md: 1009 beyond 64 KiB).
+    ws_max_frame_bytes: int = 64 * 1024
+    # Most messages replayed on resume; beyond it the client gets `gap` and pages through history.
+    ws_replay_limit: int = 1000
+
+    @field_validator("cors_origins", mode="before")
+    @classmethod
+    def _split_origins(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [origin.strip() for origin in value.split(",") if origin.strip()]
+        return value
+
+    @field_validator("message_rate_limit", "login_rate_limit", "signup_rate_limit", mode="before")
+    @classmethod
+    def _parse_rate_limit(cls, value: object) -> object:
+        if isinstance(value, str):
+            return RateLimit.parse(value)
+        return value
+
+    @property
+    def async_database_url(self) -> str:
+        url = self.database_url or f"sqlite:///{self.data_dir / 'chat.db'}"
+        for plain, driver in (
+            ("postgres://", "postgresql+asyncpg://"),
+            ("postgresql://", "postgresql+asyncpg://"),
+            ("sqlite://", "sqlite+aiosqlite://"),
+        ):
+            if url.startswith(plain):
+                return driver + url[len(plain) :]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.async_database_url.startswith("sqlite")
+
+    def jwt_secret(self) -> str:
+        if self.secret_key is not None:
+            return self.secret_key.get_secret_value()
+        return _secret_from_data_dir(self.data_dir)
+
+
+def _secret_from_data_dir(data_dir: Path) -> str:
+    """Read the generated key, creating it (mode 0600) on first use.
+
+    Written to a private temporary file and linked into place, so a racing worker either
+    wins or reads the complete key of the winner, never a half-written one."""
+    path = data_dir / "secret_key"
+    if not path.exists():
+        data_dir.mkdir(parents=True, exist_ok=True)
+        tmp = data_dir / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(secrets.token_urlsafe(48))
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass
+        finally:
+            tmp.unlink()
+    return path.read_text().strip()
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,122 @@
+"""Everything a running server holds: settings, database, broker, hub and the services on them."""
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from typing import Literal
+
+from redis.asyncio import Redis
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from app.config import Settings
+from app.database import create_engine, create_session_factory
+from app.errors import Conflict
+from app.ratelimit import RateLimiter
+from app.realtime.broker import Broker, LocalBroker, RedisBroker
+from app.realtime.hub import RoomHub
+from app.realtime.presence import MemoryPresence, PresenceStore, RedisPresence
+from app.schemas import Readiness, UserCreate
+from app.security import PasswordHasher, TokenCodec
+from app.services.admin import AdminService
+from app.services.auth import AuthService
+from app.services.messages import MessageService, MessageWriter
+from app.services.rooms import RoomService
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+    broker: Broker
+    hub: RoomHub
+    auth: AuthService
+    rooms: RoomService
+    messages: MessageService
+    admin: AdminService
+
+    @classmethod
+    def build(cls, settings: Settings) -> "AppContext":
+        engine = create_engine(settings)
+        sessions = create_session_factory(engine)
+        broker: Broker
+        presence: PresenceStore
+        if settings.redis_url:
+            redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+            broker = RedisBroker(redis, settings.redis_prefix)
+            presence = RedisPresence(redis, settings.redis_prefix)
+        else:
+            broker, presence = LocalBroker(), MemoryPresence()
+        hub = RoomHub(broker, presence, settings.presence_grace_seconds)
+        auth = AuthService(
+            settings,
+            PasswordHasher(settings.bcrypt_rounds),
+            TokenCodec(settings),
+            broker,
+            login_limiter=RateLimiter(settings.login_rate_limit),
+            signup_limiter=RateLimiter(settings.signup_rate_limit),
+        )
+        writer = MessageWriter(sessions, broker, lock_rooms=not settings.is_sqlite)
+        messages = MessageService(
+            writer,
+            broker,
+            RateLimiter(settings.message_rate_limit),
+            settings.max_message_length,
+            settings.ws_replay_limit,
+        )
+        return cls(
+            settings=settings,
+            engine=engine,
+            sessions=sessions,
+            broker=broker,
+            hub=hub,
+            auth=auth,
+            rooms=RoomService(broker, hub),
+            messages=messages,
+            admin=AdminService(auth, broker, hub),
+        )
+
+    async def start(self) -> None:
+        await self.broker.start(self.hub.handle)
+        self.hub.start(quiet_start=isinstance(self.broker, LocalBroker))
+        self.messages.writer.start()
+        await self._bootstrap_admin()
+
+    async def stop(self) -> None:
+        await self.hub.stop()
+        await self.messages.writer.stop()
+        await self.broker.stop()
+        await self.engine.dispose()
+
+    async def readiness(self) -> Readiness:
+        async def probe() -> None:
+            async with self.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+
+        try:
+            await asyncio.wait_for(probe(), timeout=2)
+            database: Literal["ok", "unavailable"] = "ok"
+        except Exception:  # any failure to answer is "not ready"
+            database = "unavailable"
+        broker = self.broker.status
+        status: Literal["ok", "degraded", "unavailable"] = (
+            "unavailable" if database != "ok" else "degraded" if broker == "unavailable" else "ok"
+        )
+        return Readiness(status=status, database=database, broker=broker)
+
+    async def _bootstrap_admin(self) -> None:
+        username, password = self.settings.admin_username, self.settings.admin_password
+        if not (username and password):
+            return
+        account = UserCreate(username=username, password=password.get_secret_value())  # same rules as signup
+        for _ in range(2):  # a second worker may create it at the same moment: then promote it
+            try:
+                async with self.sessions() as session:
+                    await self.admin.ensure_admin(session, account.username, account.password, reset_password=False)
+                break
+            except Conflict:
+                continue
+        log.info("admin account %r is ready", username)

@@ -1,0 +1,71 @@
+"""Prometheus metrics: HTTP requests by route and status, their latency, and live sockets."""
+
+import time
+
+from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+REQUESTS = Counter("chat_http_requests_total", "HTTP requests", ["method", "route", "status"])
+LATENCY = Histogram(
+    "chat_http_request_duration_seconds",
+    "HTTP request latency",
+    ["method", "route"],
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+SOCKETS = Gauge("chat_websocket_connections", "Open WebSocket connections on this process")
+MESSAGES_STORED = Counter("chat_messages_stored_total", "Chat messages stored by this process")
+
+
+class MetricsMiddleware:
+    """Pure ASGI (WebSockets pass straight through); labels by route template, not raw path,
+    so ids in URLs cannot explode the number of series."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = time.perf_counter()
+        recorded = False
+
+        def record(status: int) -> None:
+            nonlocal recorded
+            if not recorded:
+                recorded = True
+                route = _route_template(scope)
+                REQUESTS.labels(scope["method"], route, str(status)).inc()
+                LATENCY.labels(scope["method"], route).observe(time.perf_counter() - started)
+
+        status = 500
+
+        async def send_with_status(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            elif message["type"] == "http.response.body" and not message.get("more_body", False):
+                record(status)  # before the last byte leaves: the client may ask /metrics next
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_status)
+        finally:
+            record(status)
+
+
+def _route_template(scope: Scope) -> str:
+    route_path = getattr(scope.get("route"), "path", None)
+    if not isinstance(route_path, str):
+        return "unmatched"
+    # An included router's route knows only its own part ("/rooms/{room_id}"); the prefix it
+    # was mounted under is the same number of leading segments of the real path.
+    extra = scope["path"].count("/") - route_path.count("/")
+    prefix = "/".join(scope["path"].split("/")[: extra + 1]) if extra > 0 else ""
+    return prefix + route_path
+
+
+async def metrics_endpoint(_: Request) -> Response:
+    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

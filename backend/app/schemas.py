@@ -1,0 +1,176 @@
+"""Pydantic request and response models of the HTTP API (the WebSocket frames live in realtime/frames.py)."""
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+
+from app.models import Role
+
+
+def storable_text(value: str) -> str:
+    """Refuse what no database can store: NUL characters and lone surrogates (not UTF-8)."""
+    if "\x00" in value:
+        raise ValueError("must not contain NUL characters")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("must be valid UTF-8 text") from None
+    return value
+
+
+def password_bytes(value: str) -> str:
+    # bcrypt reads at most 72 bytes: refuse longer passwords rather than truncate them silently.
+    size = len(storable_text(value).encode("utf-8"))
+    if not 8 <= size <= 72:
+        raise ValueError(f"password must be 8 to 72 bytes in UTF-8 (this one is {size})")
+    return value
+
+
+Text = Annotated[str, AfterValidator(storable_text)]
+Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
+Password = Annotated[
+    str,
+    Field(min_length=2, max_length=72, description="8 to 72 bytes once encoded as UTF-8"),
+    AfterValidator(password_bytes),
+]
+RoomName = Annotated[
+    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(storable_text)
+]
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(storable_text)]
+# The configured MAX_MESSAGE_LENGTH (default 4000, counted after trimming) is checked by the
+# message service, the one path for REST and WebSocket; this cap only bounds the parser.
+MessageBody = Annotated[
+    str,
+    Field(max_length=65536, description="1 to MAX_MESSAGE_LENGTH (4000) characters after trimming"),
+    AfterValidator(storable_text),
+]
+
+
+class Schema(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+
+# --- users and auth ---------------------------------------------------------------------------
+
+
+class UserCreate(BaseModel):
+    username: Username
+    password: Password
+
+
+class UserPublic(Schema):
+    id: int
+    username: str
+
+
+class UserOut(Schema):
+    id: int
+    username: str
+    role: Role
+    is_active: bool
+    created_at: dt.datetime
+
+
+class TokenPair(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["bearer"] = "bearer"  # noqa: S105 (a scheme name, not a secret)
+    expires_in: int = Field(description="seconds until the access token expires")
+
+
+class RefreshRequest(BaseModel):
+    refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
+
+
+class SessionOut(Schema):
+    id: int
+    created_at: dt.datetime
+    last_used_at: dt.datetime
+    user_agent: str | None
+    ip: str | None
+    current: bool
+
+
+# --- rooms ------------------------------------------------------------------------------------
+
+
+class RoomCreate(BaseModel):
+    name: RoomName
+    is_private: bool = False
+
+
+class RoomOut(Schema):
+    id: int
+    name: str
+    is_private: bool
+    owner_id: int | None
+    created_at: dt.datetime
+    member_count: int
+    joined: bool
+
+
+class MemberOut(BaseModel):
+    user: UserPublic
+    online: bool
+
+
+class MemberAdd(BaseModel):
+    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+
+
+# --- messages ---------------------------------------------------------------------------------
+
+
+class MessageCreate(BaseModel):
+    body: MessageBody
+    client_id: ClientId | None = None
+
+
+class MessageUpdate(BaseModel):
+    body: MessageBody
+
+
+class MessageOut(Schema):
+    id: int
+    room_id: int
+    sender: UserPublic
+    body: str
+    client_id: str | None
+    created_at: dt.datetime
+    edited_at: dt.datetime | None
+    deleted: bool
+
+
+class Page(BaseModel):
+    messages: list[MessageOut]
+    has_more: bool
+
+
+# --- admin and operations ---------------------------------------------------------------------
+
+
+class AdminUserUpdate(BaseModel):
+    role: Role | None = None
+    is_active: bool | None = None
+
+
+class Stats(BaseModel):
+    users: int
+    rooms: int
+    messages: int
+    connections: int = Field(description="open WebSocket connections on this server process")
+
+
+class Health(BaseModel):
+    status: Literal["ok"] = "ok"
+
+
+class Readiness(BaseModel):
+    status: Literal["ok", "degraded", "unavailable"]
+    database: Literal["ok", "unavailable"]
+    broker: Literal["ok", "unavailable", "in-process"]
+
+
+class ErrorOut(BaseModel):
+    detail: str

@@ -1,0 +1,48 @@
+"""`python -m app.server`: bring the schema up to date, then serve (what `make run` calls)."""
+
+import sys
+from pathlib import Path
+
+import uvicorn
+from alembic import command
+from alembic.config import Config
+
+from app.config import Settings, get_settings
+
+BACKEND_DIR = Path(__file__).resolve().parents[1]
+
+
+def migrate(settings: Settings) -> None:
+    config = Config(str(BACKEND_DIR / "alembic.ini"))
+    config.attributes["settings"] = settings
+    command.upgrade(config, "head")
+
+
+def main() -> None:
+    settings = get_settings()
+    if settings.workers > 1 and not settings.redis_url:
+        sys.exit(
+            "WORKERS > 1 needs REDIS_URL: without Redis each process only knows its own sockets, "
+            "so a room would silently split between processes. Set REDIS_URL=redis://... or WORKERS=1."
+        )
+    migrate(settings)
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        loop="uvloop",
+        http="httptools",
+        ws="websockets-sansio",
+        ws_max_size=settings.ws_max_frame_bytes,
+        # Compression would cost a deflate per socket per frame: fan-out sends one text to many.
+        ws_per_message_deflate=False,
+        log_level=settings.log_level,
+        proxy_headers=True,
+        server_header=False,
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,207 @@
+"""Accounts and tokens: signup, login, refresh rotation with reuse detection, devices, logout."""
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.config import Settings
+from app.errors import Conflict, Forbidden, NotAuthenticated, NotFound, RateLimited
+from app.models import AuthSession, RefreshToken, Room, User, utcnow
+from app.ratelimit import RateLimiter
+from app.realtime.broker import Broker, Event
+from app.security import InvalidToken, PasswordHasher, TokenCodec, hash_refresh_token, new_refresh_token
+from app.services.rooms import GENERAL_ROOM, add_membership
+
+BAD_CREDENTIALS = "Incorrect username or password"
+CLOSE_SIGNED_OUT = 4401
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a request comes from, as recorded on the device list."""
+
+    ip: str | None
+    user_agent: str | None
+
+
+@dataclass(frozen=True)
+class Authenticated:
+    user: User
+    session_id: int
+    expires_at: float
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+
+
+class AuthService:
+    def __init__(
+        self,
+        settings: Settings,
+        hasher: PasswordHasher,
+        tokens: TokenCodec,
+        broker: Broker,
+        login_limiter: RateLimiter,
+        signup_limiter: RateLimiter,
+    ) -> None:
+        self._refresh_ttl = dt.timedelta(days=settings.refresh_token_ttl_days)
+        self.hasher = hasher
+        self.tokens = tokens
+        self._broker = broker
+        self._login_limiter = login_limiter
+        self._signup_limiter = signup_limiter
+
+    # --- accounts --------------------------------------------------------------------------
+
+    async def signup(self, session: AsyncSession, username: str, password: str, client: Client) -> User:
+        wait = self._signup_limiter.hit(("signup", client.ip))
+        if wait is not None:
+            raise RateLimited("too many signups from this address", retry_after=wait)
+        user = await self.create_user(session, username, password)
+        await session.commit()
+        return user
+
+    async def create_user(self, session: AsyncSession, username: str, password: str, role: str = "user") -> User:
+        """A new account, member of the room `general`; the caller commits."""
+        key = username.casefold()
+        if await session.scalar(select(User.id).where(User.username_key == key)) is not None:
+            raise Conflict("username is taken")
+        user = User(username=username, username_key=key, password_hash=await self.hasher.hash(password), role=role)
+        session.add(user)
+        try:
+            await session.flush()
+        except IntegrityError:  # taken a moment ago by a concurrent signup
+            await session.rollback()
+            raise Conflict("username is taken") from None
+        general = await session.scalar(select(Room.id).where(Room.name_key == GENERAL_ROOM))
+        if general is not None:
+            await add_membership(session, general, user.id)
+        return user
+
+    # --- tokens ----------------------------------------------------------------------------
+
+    async def login(self, session: AsyncSession, username: str, password: str, client: Client) -> IssuedTokens:
+        keys = [("login-user", username.casefold()), ("login-ip", client.ip)]
+        waits = [w for w in (self._login_limiter.retry_after(key) for key in keys) if w is not None]
+        if waits:
+            raise RateLimited("too many failed logins, try again later", retry_after=max(waits))
+        user = await session.scalar(select(User).where(User.username_key == username.casefold()))
+        # Verified even for an unknown name (against a dummy hash): both failures take as long.
+        valid = await self.hasher.verify(password, user.password_hash if user else None)
+        if user is None or not valid:
+            for key in keys:  # only failures count: a user who types right is never throttled
+                self._login_limiter.hit(key)
+            raise NotAuthenticated(BAD_CREDENTIALS)
+        if not user.is_active:
+            raise Forbidden("account is deactivated")
+        device = AuthSession(user_id=user.id, user_agent=_clip(client.user_agent, 256), ip=_clip(client.ip, 64))
+        session.add(device)
+        await session.flush()
+        issued = await self._issue(session, user.id, device.id)
+        await session.commit()
+        return issued
+
+    async def refresh(self, session: AsyncSession, token: str, client: Client) -> IssuedTokens:
+        stored = await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(token)))
+        if stored is None or stored.session.revoked_at is not None:
+            raise NotAuthenticated("refresh token is not valid")
+        now = utcnow()
+        if stored.expires_at <= now:
+            raise NotAuthenticated("refresh token has expired")
+        spend = await session.execute(
+            update(RefreshToken)
+            .where(RefreshToken.id == stored.id, RefreshToken.spent_at.is_(None))
+            .values(spent_at=now)
+        )
+        if spend.rowcount == 0:  # type: ignore[attr-defined]
+            # Spent already: someone holds a copy. End the whole family, thief and owner alike.
+            await self._revoke(session, stored.session_id)
+            raise NotAuthenticated("refresh token was already used; this device is signed out")
+        user = await session.get(User, stored.session.user_id)
+        if user is None or not user.is_active:
+            await session.commit()
+            raise NotAuthenticated("account is deactivated")
+        stored.session.last_used_at = now
+        stored.session.ip = _clip(client.ip, 64)
+        issued = await self._issue(session, user.id, stored.session_id)
+        await session.commit()
+        return issued
+
+    async def logout(self, session: AsyncSession, token: str) -> None:
+        stored = await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(token)))
+        if stored is not None and stored.session.revoked_at is None:
+            await self._revoke(session, stored.session_id)
+
+    async def authenticate(self, session: AsyncSession, access_token: str) -> Authenticated:
+        """The caller of an access token, read fresh from the database (role, active, device)."""
+        try:
+            claims = self.tokens.decode_access_token(access_token)
+        except InvalidToken:
+            raise NotAuthenticated("invalid or expired token") from None
+        row = (
+            await session.execute(
+                select(User, AuthSession.revoked_at)
+                .join(AuthSession, AuthSession.user_id == User.id)
+                .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
+            )
+        ).first()
+        if row is None:
+            raise NotAuthenticated("invalid or expired token")
+        user, revoked_at = row
+        if revoked_at is not None:
+            raise NotAuthenticated("this device was signed out")
+        if not user.is_active:
+            raise Forbidden("account is deactivated")
+        return Authenticated(user, claims.session_id, claims.expires_at)
+
+    # --- devices ---------------------------------------------------------------------------
+
+    async def devices(self, session: AsyncSession, user: User) -> list[AuthSession]:
+        found = await session.scalars(
+            select(AuthSession)
+            .where(AuthSession.user_id == user.id, AuthSession.revoked_at.is_(None))
+            .order_by(AuthSession.last_used_at.desc())
+        )
+        return list(found)
+
+    async def sign_out_device(self, session: AsyncSession, user: User, session_id: int) -> None:
+        device = await session.get(AuthSession, session_id)
+        if device is None or device.user_id != user.id or device.revoked_at is not None:
+            raise NotFound("session not found")
+        await self._revoke(session, session_id)
+
+    async def revoke_all(self, session: AsyncSession, user_id: int) -> None:
+        """Every device of the user (deactivation); the caller commits and closes the sockets."""
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
+            .values(revoked_at=utcnow())
+        )
+
+    async def _revoke(self, session: AsyncSession, session_id: int) -> None:
+        await session.execute(update(AuthSession).where(AuthSession.id == session_id).values(revoked_at=utcnow()))
+        await session.commit()
+        await self._broker.publish(Event("session_closed", session_id=session_id, close_code=CLOSE_SIGNED_OUT))
+
+    async def _issue(self, session: AsyncSession, user_id: int, session_id: int) -> IssuedTokens:
+        refresh_token = new_refresh_token()
+        session.add(
+            RefreshToken(
+                session_id=session_id,
+                token_hash=hash_refresh_token(refresh_token),
+                expires_at=utcnow() + self._refresh_ttl,
+            )
+        )
+        await session.flush()
+        return IssuedTokens(self.tokens.issue_access_token(user_id, session_id), refresh_token, self.tokens.ttl)
+
+
+def _clip(value: str | None, size: int) -> str | None:
+    return value[:size] if value is not None else None

@@ -1,0 +1,330 @@
+"""Messages: the one send path (socket or REST), group commit, history, edits and deletions."""
+
+import asyncio
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import Select, func, select, tuple_, update
+from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.sql import insert
+
+from app.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unavailable
+from app.models import Membership, Message, Role, Room, User, utcnow
+from app.ratelimit import RateLimiter
+from app.realtime.broker import Broker, Event
+from app.realtime.frames import MessageDeleted, MessageFrame, MessageUpdated, encode
+from app.realtime.presence import Member
+from app.schemas import MessageOut, Page, UserPublic
+
+log = logging.getLogger(__name__)
+
+DATABASE_DOWN = (DBAPIError, OSError, ConnectionError, TimeoutError)
+
+
+def message_out(message: Message, username: str) -> MessageOut:
+    return MessageOut(
+        id=message.id,
+        room_id=message.room_id,
+        sender=UserPublic(id=message.sender_id, username=username),
+        body="" if message.deleted else message.body,
+        client_id=message.client_id,
+        created_at=message.created_at,
+        edited_at=message.edited_at,
+        deleted=message.deleted,
+    )
+
+
+def clean_body(body: str, max_length: int) -> str:
+    body = body.strip()
+    if not body:
+        raise InvalidInput("message body is blank")
+    if len(body) > max_length:
+        raise InvalidInput(f"message body is longer than {max_length} characters")
+    return body
+
+
+@dataclass
+class Sent:
+    message: MessageOut
+    created: bool  # False: a retried client_id, answered with the message already stored
+    frame: str  # the `message` frame, serialised once for every socket
+
+
+@dataclass
+class _Pending:
+    room_id: int
+    sender: Member
+    body: str
+    client_id: str | None
+    future: asyncio.Future[Sent] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
+
+
+class MessageWriter:
+    """Stores messages in groups: every send waiting while a commit runs goes into the next one.
+
+    One transaction per burst instead of one per message, and still commit before delivery:
+    each message is published (and each sender answered) only after its group is committed."""
+
+    MAX_GROUP = 500  # bounds one transaction's size and the latency of its first message
+
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], broker: Broker, lock_rooms: bool) -> None:
+        self._sessions = sessions
+        self._broker = broker
+        # PostgreSQL: lock the rooms written to, so ids in a room are committed in id order
+        # even across server processes (SQLite has a single writer already).
+        self._lock_rooms = lock_rooms
+        self._queue: list[_Pending] = []
+        self._wake = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name="message-writer")
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        for pending in self._queue:
+            _settle(pending.future, Unavailable("server is shutting down"))
+
+    def submit(self, room_id: int, sender: Member, body: str, client_id: str | None) -> asyncio.Future[Sent]:
+        pending = _Pending(room_id, sender, body, client_id)
+        self._queue.append(pending)
+        self._wake.set()
+        return pending.future
+
+    async def _run(self) -> None:
+        while True:
+            await self._wake.wait()
+            self._wake.clear()
+            while self._queue:
+                group, self._queue = self._queue[: self.MAX_GROUP], self._queue[self.MAX_GROUP :]
+                try:
+                    await self._write(group)
+                except Exception as exc:  # never let one bad group stop the writer
+                    log.exception("message group failed")
+                    for pending in group:
+                        _settle(pending.future, Unavailable(f"message not stored: {exc}"))
+
+    async def _write(self, group: list[_Pending]) -> None:
+        try:
+            async with self._sessions() as session:
+                results = await self._store(session, group)
+                await session.commit()
+        except IntegrityError:
+            # A rare race (room deleted meanwhile, a client_id stored by another process):
+            # store one by one so only the offending send fails.
+            results = {}
+            for pending in group:
+                try:
+                    async with self._sessions() as session:
+                        results.update(await self._store(session, [pending]))
+                        await session.commit()
+                except IntegrityError:
+                    async with self._sessions() as session:
+                        results.update(await self._existing(session, [pending]))
+        except DATABASE_DOWN as exc:
+            log.warning("database unavailable, %d message(s) not stored: %s", len(group), exc)
+            for pending in group:
+                _settle(pending.future, Unavailable("database unavailable, message not stored"))
+            return
+        fresh: dict[int, Sent] = {}
+        for pending in group:
+            result = results.get(id(pending))
+            if result is None:
+                _settle(pending.future, NotFound("room not found"))
+                continue
+            if result.created:
+                fresh[result.message.id] = result
+            _settle(pending.future, result)
+        for _, sent in sorted(fresh.items()):
+            await self._broker.publish(
+                Event("room", room_id=sent.message.room_id, frame=sent.frame, message_id=sent.message.id)
+            )
+
+    async def _existing(self, session: AsyncSession, group: list[_Pending]) -> dict[int, Sent]:
+        """Sends whose (sender, client_id) is stored already, answered with that message."""
+        keys = {(p.sender.id, p.client_id) for p in group if p.client_id is not None}
+        if not keys:
+            return {}
+        rows = await session.scalars(select(Message).where(tuple_(Message.sender_id, Message.client_id).in_(keys)))
+        stored = {(m.sender_id, m.client_id): m for m in rows}
+        found: dict[int, Sent] = {}
+        for pending in group:
+            message = stored.get((pending.sender.id, pending.client_id))
+            if message is not None:
+                out = message_out(message, pending.sender.username)
+                found[id(pending)] = Sent(out, False, encode(MessageFrame(message=out)))
+        return found
+
+    async def _store(self, session: AsyncSession, group: list[_Pending]) -> dict[int, Sent]:
+        results = await self._existing(session, group)
+        rooms_query = select(Room.id).where(Room.id.in_({p.room_id for p in group})).order_by(Room.id)
+        if self._lock_rooms:
+            rooms_query = rooms_query.with_for_update()
+        rooms = set(await session.scalars(rooms_query))
+        new: list[_Pending] = []
+        first_of: dict[tuple[int, str], _Pending] = {}
+        for pending in group:
+            if id(pending) in results or pending.room_id not in rooms:
+                continue
+            if pending.client_id is not None:
+                key = (pending.sender.id, pending.client_id)
+                if key in first_of:
+                    continue  # the same send twice in one group: answered with the first
+                first_of[key] = pending
+            new.append(pending)
+        if new:
+            now = utcnow()
+            rows = [
+                {
+                    "room_id": p.room_id,
+                    "sender_id": p.sender.id,
+                    "body": p.body,
+                    "client_id": p.client_id,
+                    "created_at": now,
+                    "deleted": False,
+                }
+                for p in new
+            ]
+            ids = (
+                await session.scalars(insert(Message).returning(Message.id, sort_by_parameter_order=True), rows)
+            ).all()
+            for pending, message_id in zip(new, ids, strict=True):
+                out = MessageOut(
+                    id=message_id,
+                    room_id=pending.room_id,
+                    sender=pending.sender.public(),
+                    body=pending.body,
+                    client_id=pending.client_id,
+                    created_at=now,
+                    edited_at=None,
+                    deleted=False,
+                )
+                results[id(pending)] = Sent(out, True, encode(MessageFrame(message=out)))
+        for pending in group:
+            if id(pending) not in results and pending.client_id is not None:
+                first = first_of.get((pending.sender.id, pending.client_id))
+                if first is not None and id(first) in results:
+                    duplicate = results[id(first)]
+                    results[id(pending)] = Sent(duplicate.message, False, duplicate.frame)
+        return results
+
+
+class MessageService:
+    """What routes and sockets call; SQL and publishing live here, never in routes."""
+
+    def __init__(
+        self, writer: MessageWriter, broker: Broker, limiter: RateLimiter, max_length: int, replay_limit: int
+    ) -> None:
+        self.writer = writer
+        self._broker = broker
+        self._limiter = limiter
+        self._max_length = max_length
+        self.replay_limit = replay_limit
+
+    def check_rate(self, user_id: int) -> None:
+        wait = self._limiter.hit(user_id)
+        if wait is not None:
+            raise RateLimited(f"too many messages, retry in {wait:.1f} s", retry_after=round(wait, 3))
+
+    def send(self, room_id: int, sender: Member, body: str, client_id: str | None) -> asyncio.Future[Sent]:
+        """Validate, rate-limit and queue for storage; the future resolves after the commit."""
+        body = clean_body(body, self._max_length)
+        self.check_rate(sender.id)
+        return self.writer.submit(room_id, sender, body, client_id)
+
+    async def history(
+        self, session: AsyncSession, room_id: int, before: int | None, after: int | None, limit: int
+    ) -> Page:
+        query = _with_sender(select(Message, User.username)).where(Message.room_id == room_id)
+        if before is not None:
+            query = query.where(Message.id < before)
+        if after is not None:
+            query = query.where(Message.id > after).order_by(Message.id.asc())
+        else:
+            query = query.order_by(Message.id.desc())
+        return await _page(session, query, limit, newest_first=after is None)
+
+    async def latest(self, session: AsyncSession, user: User, limit: int) -> Page:
+        mine = select(Membership.room_id).where(Membership.user_id == user.id)
+        query = (
+            _with_sender(select(Message, User.username)).where(Message.room_id.in_(mine)).order_by(Message.id.desc())
+        )
+        return await _page(session, query, limit, newest_first=True)
+
+    async def last_id(self, session: AsyncSession, room_id: int) -> int | None:
+        return await session.scalar(select(func.max(Message.id)).where(Message.room_id == room_id))
+
+    async def since(self, session: AsyncSession, room_id: int, after: int) -> tuple[list[MessageOut], bool]:
+        """Messages after `after`, oldest first: the newest `replay_limit`, and True if more were missed."""
+        query = (
+            _with_sender(select(Message, User.username))
+            .where(Message.room_id == room_id, Message.id > after)
+            .order_by(Message.id.desc())
+        )
+        page = await _page(session, query, self.replay_limit, newest_first=True)
+        return page.messages, page.has_more
+
+    async def edit(self, session: AsyncSession, user: User, message_id: int, body: str) -> MessageOut:
+        message = await self._visible(session, user, message_id)
+        if message.sender_id != user.id:
+            raise Forbidden("only the sender can edit a message")
+        if message.deleted:
+            raise NotFound("message not found")
+        message.body = clean_body(body, self._max_length)
+        message.edited_at = utcnow()
+        await session.commit()
+        out = message_out(message, user.username)
+        await self._broker.publish(Event("room", room_id=out.room_id, frame=encode(MessageUpdated(message=out))))
+        return out
+
+    async def delete(self, session: AsyncSession, user: User, message_id: int) -> None:
+        message = await self._visible(session, user, message_id)
+        if message.sender_id != user.id and user.role != Role.admin:
+            raise Forbidden("only the sender or an admin can delete a message")
+        if message.deleted:
+            return
+        # Soft delete that erases the text: history keeps the place, not the words.
+        await session.execute(
+            update(Message).where(Message.id == message_id).values(deleted=True, body="", edited_at=utcnow())
+        )
+        await session.commit()
+        frame = encode(MessageDeleted(message_id=message_id, room_id=message.room_id))
+        await self._broker.publish(Event("room", room_id=message.room_id, frame=frame))
+
+    async def _visible(self, session: AsyncSession, user: User, message_id: int) -> Message:
+        """The message, if the caller is in its room (admins: any message); otherwise 404."""
+        query = select(Message).where(Message.id == message_id)
+        if user.role != Role.admin:
+            query = query.join(Membership, (Membership.room_id == Message.room_id) & (Membership.user_id == user.id))
+        message = await session.scalar(query)
+        if message is None:
+            raise NotFound("message not found")
+        return message
+
+
+def _settle(future: asyncio.Future[Sent], outcome: Sent | Exception) -> None:
+    """Answer a send, unless its caller stopped waiting (a REST client that went away)."""
+    if future.done():
+        return
+    if isinstance(outcome, Exception):
+        future.set_exception(outcome)
+    else:
+        future.set_result(outcome)
+
+
+def _with_sender(query: Select[Message, str]) -> Select[Message, str]:
+    return query.join(User, User.id == Message.sender_id)
+
+
+async def _page(session: AsyncSession, query: Select[Message, str], limit: int, *, newest_first: bool) -> Page:
+    rows = (await session.execute(query.limit(limit + 1))).all()
+    has_more = len(rows) > limit
+    messages = [message_out(message, username) for message, username in rows[:limit]]
+    if newest_first:
+        messages.reverse()
+    return Page(messages=messages, has_more=has_more)

@@ -1,0 +1,147 @@
+"""Rooms and memberships. Who may see a room is a query filter, so the unauthorised get a 404."""
+
+from sqlalchemy import ColumnElement, Row, delete, exists, func, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, Forbidden, NotFound
+from app.models import Membership, Role, Room, User, utcnow
+from app.realtime.broker import Broker, Event
+from app.realtime.frames import RoomDeleted, encode
+from app.realtime.hub import RoomHub
+from app.schemas import MemberOut, RoomCreate, RoomOut, UserPublic
+
+GENERAL_ROOM = "general"
+CLOSE_ROOM_GONE = 4404
+CLOSE_NOT_ALLOWED = 4403
+
+
+def is_member(user_id: int) -> ColumnElement[bool]:
+    return exists().where(Membership.room_id == Room.id, Membership.user_id == user_id)
+
+
+def visible_to(user: User) -> ColumnElement[bool]:
+    return ~Room.is_private | is_member(user.id)
+
+
+def _room_query(user: User):  # type: ignore[no-untyped-def]
+    member_count = select(func.count()).select_from(Membership).where(Membership.room_id == Room.id).scalar_subquery()
+    return select(Room, member_count.label("member_count"), is_member(user.id).label("joined"))
+
+
+def _out(row: Row[Room, int, bool]) -> RoomOut:
+    room, member_count, joined = row
+    return RoomOut(
+        id=room.id,
+        name=room.name,
+        is_private=room.is_private,
+        owner_id=room.owner_id,
+        created_at=room.created_at,
+        member_count=member_count,
+        joined=bool(joined),
+    )
+
+
+class RoomService:
+    def __init__(self, broker: Broker, hub: RoomHub) -> None:
+        self._broker = broker
+        self._hub = hub
+
+    async def list_visible(self, session: AsyncSession, user: User) -> list[RoomOut]:
+        rows = await session.execute(_room_query(user).where(visible_to(user)).order_by(Room.id))
+        return [_out(row) for row in rows]
+
+    async def list_all(self, session: AsyncSession, user: User, limit: int, offset: int) -> list[RoomOut]:
+        rows = await session.execute(_room_query(user).order_by(Room.id).limit(limit).offset(offset))
+        return [_out(row) for row in rows]
+
+    async def get(self, session: AsyncSession, user: User, room_id: int) -> RoomOut:
+        row = (await session.execute(_room_query(user).where(Room.id == room_id, visible_to(user)))).first()
+        if row is None:
+            raise NotFound("room not found")
+        return _out(row)
+
+    async def exists(self, session: AsyncSession, room_id: int) -> bool:
+        return await session.get(Room, room_id) is not None
+
+    async def require_member(self, session: AsyncSession, user: User, room_id: int) -> RoomOut:
+        room = await self.get(session, user, room_id)
+        if not room.joined:
+            raise Forbidden("join the room first")
+        return room
+
+    async def create(self, session: AsyncSession, user: User, data: RoomCreate) -> RoomOut:
+        if await session.scalar(select(Room.id).where(Room.name_key == data.name.casefold())) is not None:
+            raise Conflict("a room with that name exists")
+        room = Room(name=data.name, name_key=data.name.casefold(), is_private=data.is_private, owner_id=user.id)
+        session.add(room)
+        try:
+            await session.flush()
+        except IntegrityError:  # created by someone else a moment ago
+            await session.rollback()
+            raise Conflict("a room with that name exists") from None
+        session.add(Membership(room_id=room.id, user_id=user.id))
+        await session.commit()
+        return await self.get(session, user, room.id)
+
+    async def join(self, session: AsyncSession, user: User, room_id: int) -> RoomOut:
+        room = await self.get(session, user, room_id)
+        if not room.joined:
+            await add_membership(session, room_id, user.id)
+            await session.commit()
+            room = await self.get(session, user, room_id)
+        return room
+
+    async def leave(self, session: AsyncSession, user: User, room_id: int) -> None:
+        await self.get(session, user, room_id)
+        result = await session.execute(
+            delete(Membership).where(Membership.room_id == room_id, Membership.user_id == user.id)
+        )
+        await session.commit()
+        if result.rowcount:  # type: ignore[attr-defined]
+            # Their sockets in the room stop receiving it (they may join again).
+            await self._broker.publish(
+                Event("user_closed", room_id=room_id, user_id=user.id, close_code=CLOSE_NOT_ALLOWED)
+            )
+
+    async def members(self, session: AsyncSession, user: User, room_id: int) -> list[MemberOut]:
+        await self.require_member(session, user, room_id)
+        rows = await session.execute(
+            select(User.id, User.username)
+            .join(Membership, Membership.user_id == User.id)
+            .where(Membership.room_id == room_id)
+            .order_by(User.username_key)
+        )
+        online = {member.id for member in await self._hub.online(room_id)}
+        return [MemberOut(user=UserPublic(id=uid, username=name), online=uid in online) for uid, name in rows]
+
+    async def add_member(self, session: AsyncSession, user: User, room_id: int, username: str) -> MemberOut:
+        room = await self.get(session, user, room_id)
+        if room.owner_id != user.id and user.role != Role.admin:
+            raise Forbidden("only the room's owner or an admin can add members")
+        invitee = await session.scalar(select(User).where(User.username_key == username.casefold()))
+        if invitee is None or not invitee.is_active:
+            raise NotFound("user not found")
+        await add_membership(session, room_id, invitee.id)
+        await session.commit()
+        online = {member.id for member in await self._hub.online(room_id)}
+        return MemberOut(user=UserPublic(id=invitee.id, username=invitee.username), online=invitee.id in online)
+
+    async def delete(self, session: AsyncSession, room_id: int) -> None:
+        room = await session.get(Room, room_id)
+        if room is None:
+            raise NotFound("room not found")
+        await session.delete(room)
+        await session.commit()
+        frame = encode(RoomDeleted(room_id=room_id))
+        await self._broker.publish(Event("room_closed", room_id=room_id, frame=frame, close_code=CLOSE_ROOM_GONE))
+
+
+async def add_membership(session: AsyncSession, room_id: int, user_id: int) -> None:
+    """Idempotent: joining twice, or racing another join, is not an error."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    await session.execute(
+        insert(Membership).values(room_id=room_id, user_id=user_id, joined_at=utcnow()).on_conflict_do_nothing()
+    )

@@ -1,0 +1,59 @@
+"""Alembic owns the schema: it builds it from empty, and the models cannot drift from it."""
+
+from pathlib import Path
+
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import create_engine, inspect, text
+
+from app.models import Base
+from app.server import BACKEND_DIR, migrate
+from tests.conftest import TEST_DATABASE, Database, empty_database
+
+
+def _sync_url(database: Database, data_dir: Path) -> str:
+    if database.url is None:
+        return f"sqlite:///{data_dir / 'chat.db'}"
+    return database.url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+def test_models_and_migrations_agree(database: Database, settings_factory) -> None:  # type: ignore[no-untyped-def]
+    """The equivalent of `alembic check`, on this run's database."""
+    settings = settings_factory()
+    engine = create_engine(_sync_url(database, settings.data_dir))
+    with engine.connect() as connection:
+        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    engine.dispose()
+    assert differences == []
+
+
+def test_alembic_check_command_passes(settings_factory) -> None:  # type: ignore[no-untyped-def]
+    config = Config(str(BACKEND_DIR / "alembic.ini"))
+    config.attributes["settings"] = settings_factory()
+    command.check(config)  # raises if autogenerate would produce operations
+
+
+def test_upgrade_from_empty_creates_every_table_and_the_general_room(tmp_path: Path) -> None:
+    with empty_database(tmp_path) as settings:
+        migrate(settings)
+        engine = create_engine(settings.async_database_url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg"))
+        with engine.connect() as connection:
+            tables = set(inspect(connection).get_table_names())
+            rooms = connection.execute(text("SELECT name, is_private FROM rooms")).all()
+            indexes = {ix["name"] for ix in inspect(connection).get_indexes("messages")}
+            if TEST_DATABASE == "sqlite":
+                assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        engine.dispose()
+    assert {t.name for t in Base.metadata.sorted_tables} <= tables
+    assert [(name, bool(private)) for name, private in rooms] == [("general", False)]
+    assert "ix_messages_room_id_id" in indexes
+
+
+def test_downgrade_to_empty_and_back(settings_factory) -> None:  # type: ignore[no-untyped-def]
+    config = Config(str(BACKEND_DIR / "alembic.ini"))
+    config.attributes["settings"] = settings_factory()
+    command.downgrade(config, "base")
+    command.upgrade(config, "head")
+    command.check(config)

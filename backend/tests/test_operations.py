@@ -1,0 +1,105 @@
+"""Health, readiness, metrics, the OpenAPI document and settings that keep secrets."""
+
+import os
+import stat
+from pathlib import Path
+
+import httpx
+import pytest
+
+from app.config import RateLimit, Settings
+from tests.conftest import Account, LiveServer
+
+
+async def test_healthz_and_readyz(server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        assert (await http.get("/healthz")).json() == {"status": "ok"}
+        ready = await http.get("/readyz")
+        assert ready.status_code == 200
+        assert ready.json() == {"status": "ok", "database": "ok", "broker": "in-process"}
+
+
+async def test_readyz_is_503_when_the_database_is_unreachable(server_factory, settings_factory) -> None:  # type: ignore[no-untyped-def]
+    settings = settings_factory()
+    live = await server_factory(settings)
+    await live.context.engine.dispose()
+    # Point the running server at a database that cannot be reached.
+    from app.database import create_engine
+
+    live.context.engine = create_engine(Settings(database_url="postgresql://nobody@127.0.0.1:1/none"))
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        ready = await http.get("/readyz")
+    assert ready.status_code == 503
+    assert ready.json()["database"] == "unavailable"
+
+
+async def test_metrics_count_requests_by_route(server: LiveServer, client: httpx.AsyncClient, alice: Account) -> None:
+    await client.get("/rooms/1", headers=alice.headers)
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        metrics = await http.get("/metrics")
+    assert metrics.status_code == 200
+    assert 'chat_http_requests_total{method="GET",route="/api/v1/rooms/{room_id}",status="200"}' in metrics.text
+    assert "chat_http_request_duration_seconds_bucket" in metrics.text
+    assert "chat_websocket_connections" in metrics.text
+
+
+async def test_openapi_documents_every_route_with_its_errors(server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        spec = (await http.get("/openapi.json")).json()
+        assert (await http.get("/docs")).status_code == 200
+    paths = spec["paths"]
+    for path in [
+        "/api/v1/signup",
+        "/api/v1/token",
+        "/api/v1/token/refresh",
+        "/api/v1/logout",
+        "/api/v1/users/me",
+        "/api/v1/sessions",
+        "/api/v1/admin/users",
+        "/api/v1/admin/stats",
+        "/healthz",
+        "/readyz",
+    ]:
+        assert path in paths, path
+    assert "401" in paths["/api/v1/users/me"]["get"]["responses"]
+    assert "409" in paths["/api/v1/signup"]["post"]["responses"]
+    # The Swagger "Authorize" button: an OAuth2 password flow pointing at /api/v1/token.
+    schemes = spec["components"]["securitySchemes"]
+    assert schemes["OAuth2PasswordBearer"]["flows"]["password"]["tokenUrl"] == "/api/v1/token"
+    assert all(op.get("summary") for item in paths.values() for op in item.values())
+
+
+async def test_unknown_api_path_is_a_json_404(client: httpx.AsyncClient) -> None:
+    response = await client.get("/nope")
+    assert response.status_code == 404 and response.json() == {"detail": "Not Found"}
+
+
+def test_generated_secret_key_is_kept_with_mode_0600(tmp_path: Path) -> None:
+    first = Settings(data_dir=tmp_path).jwt_secret()
+    again = Settings(data_dir=tmp_path).jwt_secret()
+    assert first == again and len(first) >= 43
+    mode = stat.S_IMODE(os.stat(tmp_path / "secret_key").st_mode)
+    assert mode == 0o600
+
+
+def test_secret_key_from_the_environment_wins(tmp_path: Path) -> None:
+    assert Settings(data_dir=tmp_path, secret_key="s3cret-from-env").jwt_secret() == "s3cret-from-env"
+    assert not (tmp_path / "secret_key").exists()
+
+
+def test_settings_read_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", "postgresql://u@h/db")
+    monkeypatch.setenv("MESSAGE_RATE_LIMIT", "5/2s")
+    monkeypatch.setenv("LOGIN_RATE_LIMIT", "0")
+    monkeypatch.setenv("CORS_ORIGINS", "https://a.example, https://b.example")
+    settings = Settings()
+    assert settings.async_database_url == "postgresql+asyncpg://u@h/db"
+    assert settings.message_rate_limit == RateLimit(5, 2.0)
+    assert not settings.login_rate_limit.enabled
+    assert settings.cors_origins == ["https://a.example", "https://b.example"]
+    assert Settings(bcrypt_rounds=12).bcrypt_rounds == 12 == Settings.model_fields["bcrypt_rounds"].default
+
+
+def test_bad_rate_limit_is_refused_at_start() -> None:
+    with pytest.raises(ValueError, match="N/SECONDSs"):
+        Settings(message_rate_limit="lots")
