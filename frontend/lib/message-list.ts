@@ -48,13 +48,20 @@ export const initialMessageListState: MessageListState = {
   loadingOlder: false,
 };
 
-/** Of two copies of one message, the one that has seen more changes (an edit, a delete). */
+/**
+ * Of two copies of one message, the one that has seen more changes (an edit, a delete).
+ * A tie keeps the copy held, so a replayed duplicate changes nothing.
+ */
 function fresher(current: Message, incoming: Message): Message {
-  if (current.deleted && !incoming.deleted) return current;
-  if (incoming.deleted && !current.deleted) return incoming;
+  if (current.deleted !== incoming.deleted) return incoming.deleted ? incoming : current;
   const currentEdit = current.edited_at ? Date.parse(current.edited_at) : 0;
   const incomingEdit = incoming.edited_at ? Date.parse(incoming.edited_at) : 0;
-  return incomingEdit >= currentEdit ? incoming : current;
+  return incomingEdit > currentEdit ? incoming : current;
+}
+
+/** An explicit update frame wins over what is held, unless that was deleted since. */
+function updated(current: Message, incoming: Message): Message {
+  return current.deleted && !incoming.deleted ? current : incoming;
 }
 
 /** Index of the first message whose id is >= id (binary search over ascending ids). */
@@ -70,13 +77,17 @@ function lowerBound(messages: readonly Message[], id: number): number {
 }
 
 /** Adds or refreshes messages, keeping ascending id order and one copy per id. */
-export function mergeMessages(existing: readonly Message[], incoming: readonly Message[]): Message[] {
+export function mergeMessages(
+  existing: readonly Message[],
+  incoming: readonly Message[],
+  choose: (current: Message, incoming: Message) => Message = fresher,
+): Message[] {
   let result = existing as Message[];
   for (const message of incoming) {
     const at = lowerBound(result, message.id);
     const found = result[at];
     if (found && found.id === message.id) {
-      const kept = fresher(found, message);
+      const kept = choose(found, message);
       if (kept === found) continue;
       result = [...result.slice(0, at), kept, ...result.slice(at + 1)];
     } else {
@@ -141,7 +152,7 @@ export function messageListReducer(state: MessageListState, action: MessageListA
       // picked up when that page loads.
       const at = lowerBound(state.messages, action.message.id);
       if (state.messages[at]?.id !== action.message.id) return state;
-      return { ...state, messages: mergeMessages(state.messages, [action.message]) };
+      return { ...state, messages: mergeMessages(state.messages, [action.message], updated) };
     }
 
     case "deleted": {
