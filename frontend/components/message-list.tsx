@@ -40,6 +40,18 @@ export function MessageList({ list, me, onLoadOlder, onRetry, onDiscard, onEdit,
     before.current = { scrollTop: el.scrollTop, scrollHeight: el.scrollHeight, firstId };
   }, [firstId, lastKey, list.loaded]);
 
+  // The list's box changes size (phone rotation, composer growing, a banner): whoever was
+  // reading the newest messages keeps seeing them.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof ResizeObserver === "undefined") return;
+    const observer = new ResizeObserver(() => {
+      if (stickToBottom.current) el.scrollTop = el.scrollHeight;
+    });
+    observer.observe(el);
+    return () => observer.disconnect();
+  }, []);
+
   // A first page too short to scroll gives no scroll event: fetch more until it fills.
   useEffect(() => {
     const el = ref.current;

@@ -38,8 +38,12 @@ export function presenceReducer(state: PresenceState, action: PresenceAction): P
         typing: state.typing.filter((t) => t.user.id !== action.user.id),
       };
     case "typing":
+      // Only a connected socket can type, so a typist is online even if their join was
+      // not announced (the server stays quiet about arrivals right after it restarts).
       return {
-        ...state,
+        online: state.online.some((u) => u.id === action.user.id)
+          ? state.online
+          : [...state.online, action.user].sort(byName),
         typing: [...state.typing.filter((t) => t.user.id !== action.user.id), { user: action.user, until: action.until }],
       };
     case "spoke":
