@@ -16,6 +16,9 @@ export default function config(phase: string): NextConfig {
   if (phase === PHASE_DEVELOPMENT_SERVER) {
     return {
       ...base,
+      // trailingSlash would otherwise answer /api/v1/token with a 308 to /api/v1/token/
+      // before the rewrite runs; the API's paths have no trailing slash.
+      skipTrailingSlashRedirect: true,
       async rewrites() {
         return [
           { source: "/api/:path*", destination: `${BACKEND_ORIGIN}/api/:path*` },
