@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 
-import { composer, expect, messages, signUp, test, uniqueName } from "./fixtures";
+import { apiToken, composer, expect, messages, signUp, test, uniqueName } from "./fixtures";
 
 const SCREENSHOT_DIR = path.join(__dirname, "..", "test-results", "screenshots");
 
@@ -147,4 +147,38 @@ test("screenshots of the chat page at desktop and phone widths", async ({ page }
   await page.getByRole("button", { name: "Show rooms" }).click();
   await expect(page.getByRole("navigation", { name: "Rooms" })).toBeVisible();
   await page.screenshot({ path: path.join(SCREENSHOT_DIR, "chat-phone-rooms.png") });
+});
+
+test("scrolling to the top loads older pages and keeps the reader's place", async ({ page, request }) => {
+  const name = uniqueName("reader");
+  await signUp(page, name);
+  const token = await apiToken(request, name);
+  const headers = { Authorization: `Bearer ${token}` };
+  const roomName = uniqueName("archive");
+  const created = await request.post("/api/v1/rooms", { headers, data: { name: roomName } });
+  const room = (await created.json()) as { id: number };
+  for (let i = 1; i <= 120; i += 1) {
+    const res = await request.post(`/api/v1/rooms/${room.id}/messages`, { headers, data: { body: `archived message ${i}` } });
+    expect(res.status()).toBe(201);
+  }
+
+  await page.goto(`/chat/?room=${room.id}`);
+  const log = messages(page);
+  await expect(log.getByText("archived message 120", { exact: true })).toBeInViewport();
+  await expect(log.getByText("archived message 71", { exact: true })).toBeAttached();
+  await expect(log.getByText("archived message 70", { exact: true })).toHaveCount(0);
+
+  await log.evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  await expect(log.getByText("archived message 21", { exact: true })).toBeAttached();
+  // The message that was at the top before the older page went in is still in view.
+  await expect(log.getByText("archived message 71", { exact: true })).toBeInViewport();
+
+  await log.evaluate((el) => {
+    el.scrollTop = 0;
+  });
+  await expect(log.getByText("archived message 1", { exact: true })).toBeAttached();
+  await expect(log.getByRole("button", { name: "Load older messages" })).toHaveCount(0);
+  await expect(log.getByRole("listitem")).toHaveCount(120);
 });

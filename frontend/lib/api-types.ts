@@ -96,7 +96,7 @@ export type ServerFrame =
   | { type: "typing"; user: UserPublic }
   | {
       type: "error";
-      code: "bad_request" | "invalid_message" | "rate_limited" | "forbidden";
+      code: "bad_request" | "invalid_message" | "rate_limited" | "forbidden" | "unavailable";
       detail: string;
       retry_after?: number;
     }

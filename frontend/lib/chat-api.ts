@@ -44,6 +44,8 @@ export function chatApi(client: ApiClient) {
       users: (limit: number, offset: number) => client.get<User[]>("/admin/users", { limit, offset }),
       updateUser: (userId: number, changes: { role?: Role; is_active?: boolean }) =>
         client.patch<User>(`/admin/users/${userId}`, changes),
+      /** Every room, private ones included; the backend adds this to API.md's admin routes. */
+      rooms: () => client.get<Room[]>("/admin/rooms"),
       deleteRoom: (roomId: number) => client.delete(`/admin/rooms/${roomId}`),
       stats: () => client.get<AdminStats>("/admin/stats"),
     },

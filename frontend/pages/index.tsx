@@ -11,7 +11,7 @@ export default function IndexPage() {
 
   useEffect(() => {
     if (session.status === "authenticated") void router.replace("/chat/");
-    else if (session.status === "anonymous" || session.status === "unreachable") void router.replace("/login/");
+    else if (session.status === "anonymous") void router.replace("/login/");
   }, [session.status, router]);
 
   return <PageStatus />;
