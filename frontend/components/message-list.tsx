@@ -21,7 +21,7 @@ interface MessageListProps {
 export function MessageList({ list, me, onLoadOlder, onRetry, onDiscard, onEdit, onDelete }: MessageListProps) {
   const ref = useRef<HTMLDivElement>(null);
   // Geometry as of the last scroll or render, i.e. before the DOM change being laid out.
-  const before = useRef({ scrollTop: 0, scrollHeight: 0, firstId: 0 });
+  const before = useRef({ scrollTop: 0, scrollHeight: 0, firstId: 0, outbox: 0 });
   const stickToBottom = useRef(true);
 
   const firstId = list.messages[0]?.id ?? 0;
@@ -31,14 +31,16 @@ export function MessageList({ list, me, onLoadOlder, onRetry, onDiscard, onEdit,
     const el = ref.current;
     if (!el) return;
     const prev = before.current;
+    // Whoever just sent a message wants to see it, even if they had scrolled up.
+    if (list.outbox.length > prev.outbox) stickToBottom.current = true;
     if (prev.firstId !== 0 && firstId !== 0 && firstId < prev.firstId) {
       // Older messages went in above: keep the ones being read where they were.
       el.scrollTop = prev.scrollTop + (el.scrollHeight - prev.scrollHeight);
     } else if (stickToBottom.current) {
       el.scrollTop = el.scrollHeight;
     }
-    before.current = { scrollTop: el.scrollTop, scrollHeight: el.scrollHeight, firstId };
-  }, [firstId, lastKey, list.loaded]);
+    before.current = { scrollTop: el.scrollTop, scrollHeight: el.scrollHeight, firstId, outbox: list.outbox.length };
+  }, [firstId, lastKey, list.loaded, list.outbox.length]);
 
   // The list's box changes size (phone rotation, composer growing, a banner): whoever was
   // reading the newest messages keeps seeing them.

@@ -1,3 +1,5 @@
+import path from "node:path";
+
 import { ADMIN, expect, logIn, PASSWORD, signUp, test, uniqueName } from "./fixtures";
 
 test("a regular user cannot reach the admin page", async ({ page }) => {
@@ -68,6 +70,8 @@ test("an admin changes a role and deletes a room", async ({ page, browser }) => 
   // The promotion holds on the server: the member now sees the admin link.
   await other.reload();
   await expect(other.getByRole("link", { name: "Admin" })).toBeVisible();
+
+  await page.screenshot({ path: path.join(__dirname, "..", "test-results", "screenshots", "admin.png"), fullPage: true });
 
   await page.getByRole("button", { name: `Delete room ${roomName}` }).click();
   await page.getByRole("button", { name: `Yes, delete ${roomName}` }).click();

@@ -121,6 +121,11 @@ test("a private room: create it, invite someone, and they can open it", async ({
 
 test("screenshots of the chat page at desktop and phone widths", async ({ page }) => {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  await page.goto("/login/");
+  await page.getByRole("button", { name: "Log in" }).click();
+  await expect(page.getByText("Enter your username.")).toBeVisible();
+  await page.screenshot({ path: path.join(SCREENSHOT_DIR, "login-errors.png") });
+
   const name = uniqueName("shot");
   await signUp(page, name);
   await expect(page.getByRole("status").filter({ hasText: "Connected" })).toBeVisible();
