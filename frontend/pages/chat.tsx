@@ -52,7 +52,9 @@ export default function ChatPage() {
     reload().catch(() => undefined);
   }, [reload]);
 
-  if (!user) return <PageStatus />;
+  // Before hydration the static page has no query string yet: wait, rather than open the
+  // default room and then switch to the one in the URL.
+  if (!user || !router.isReady) return <PageStatus />;
   if (!rooms) return <PageStatus>{error ? <p role="alert">{error}</p> : undefined}</PageStatus>;
 
   const room = pickRoom(rooms, router.query.room);
