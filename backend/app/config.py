@@ -56,7 +56,7 @@ class Settings(BaseSettings):
     log_format: Literal["text", "json"] = "text"
     log_level: str = "info"
 
-    access_token_ttl_seconds: int = Field(default=15 * 60, ge=10)
+    access_token_ttl_seconds: int = Field(default=15 * 60, ge=1)
     refresh_token_ttl_days: int = Field(default=30, ge=1)
     jwt_issuer: str = "chat-api"
     jwt_audience: str = "chat-app"

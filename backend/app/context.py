@@ -21,6 +21,7 @@ from app.security import PasswordHasher, TokenCodec
 from app.services.admin import AdminService
 from app.services.auth import AuthService
 from app.services.messages import MessageService, MessageWriter
+from app.services.ordering import PostgresRoomLocks, PublishOrder, SingleProcessOrder, SQLiteFileLock
 from app.services.rooms import RoomService
 
 log = logging.getLogger(__name__)
@@ -59,7 +60,10 @@ class AppContext:
             login_limiter=RateLimiter(settings.login_rate_limit),
             signup_limiter=RateLimiter(settings.signup_rate_limit),
         )
-        writer = MessageWriter(sessions, broker, lock_rooms=not settings.is_sqlite)
+        order: PublishOrder = SingleProcessOrder()
+        if settings.redis_url:  # several processes may write to the same room
+            order = SQLiteFileLock(settings.data_dir) if settings.is_sqlite else PostgresRoomLocks(engine)
+        writer = MessageWriter(sessions, broker, order)
         messages = MessageService(
             writer,
             broker,
@@ -81,7 +85,7 @@ class AppContext:
 
     async def start(self) -> None:
         await self.broker.start(self.hub.handle)
-        self.hub.start(quiet_start=isinstance(self.broker, LocalBroker))
+        self.hub.start()
         self.messages.writer.start()
         await self._bootstrap_admin()
 

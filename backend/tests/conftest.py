@@ -5,10 +5,14 @@ The whole suite runs once per database: `TEST_DATABASE=sqlite` (default) or `pos
 schema (migrated by Alembic) and its own data folder; servers listen on 127.0.0.1, free ports."""
 
 import asyncio
+import contextlib
+import json
 import os
 import secrets
 import shutil
 import socket
+import subprocess
+import sys
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -20,13 +24,16 @@ import pytest
 import redis.asyncio as aioredis
 import uvicorn
 from sqlalchemy import create_engine, text
+from websockets.asyncio.client import ClientConnection
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import ConnectionClosed
 from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.context import AppContext
 from app.main import create_app
 from app.models import Base
-from app.server import migrate
+from app.server import BACKEND_DIR, migrate
 
 TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -126,6 +133,11 @@ def settings_factory(database: Database, tmp_path: Path) -> Any:
             "bcrypt_rounds": 4,  # the cost is a setting; tests need speed, not strength
             "frontend_dir": tmp_path / "no-frontend",
             "presence_grace_seconds": 0.5,
+            # Limits have tests of their own, with their own settings; elsewhere they would only
+            # make bursts of test traffic flaky.
+            "message_rate_limit": "0",
+            "login_rate_limit": "0",
+            "signup_rate_limit": "0",
         }
         values.update(overrides)
         return Settings(**values)
@@ -327,3 +339,177 @@ async def make_admin(server: LiveServer, http: httpx.AsyncClient, username: str 
 @pytest.fixture
 async def admin(server: LiveServer, client: httpx.AsyncClient) -> Account:
     return await make_admin(server, client)
+
+
+# --- websocket clients -------------------------------------------------------------------------
+
+
+class Socket:
+    """A real WebSocket client over TCP, with helpers that read JSON frames."""
+
+    def __init__(self, connection: ClientConnection) -> None:
+        self.connection = connection
+
+    async def send(self, frame: dict[str, Any] | str) -> None:
+        await self.connection.send(frame if isinstance(frame, str) else json.dumps(frame))
+
+    async def recv(self, timeout: float = 10) -> dict[str, Any]:
+        raw = await asyncio.wait_for(self.connection.recv(), timeout)
+        frame: dict[str, Any] = json.loads(raw)
+        return frame
+
+    async def recv_type(self, kind: str, timeout: float = 10) -> dict[str, Any]:
+        """The next frame of this type; frames of other types before it are skipped."""
+        async with asyncio.timeout(timeout):
+            while True:
+                frame = await self.recv(timeout)
+                if frame["type"] == kind:
+                    return frame
+
+    async def messages(self, count: int, timeout: float = 15) -> list[dict[str, Any]]:
+        """The next `count` chat messages (other frames skipped)."""
+        found = []
+        async with asyncio.timeout(timeout):
+            while len(found) < count:
+                frame = await self.recv(timeout)
+                if frame["type"] == "message":
+                    found.append(frame["message"])
+        return found
+
+    async def closed_with(self, timeout: float = 10) -> int:
+        """Read until the server closes; the close code."""
+        try:
+            async with asyncio.timeout(timeout):
+                while True:
+                    await self.connection.recv()
+        except ConnectionClosed as closed:
+            assert closed.rcvd is not None, "closed without a close frame"
+            return closed.rcvd.code
+        raise AssertionError("unreachable")
+
+    async def silent(self, seconds: float = 0.3) -> list[dict[str, Any]]:
+        """Frames that arrive within `seconds` (to show that something did not arrive)."""
+        frames = []
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(seconds):
+                while True:
+                    frames.append(await self.recv(seconds))
+        return frames
+
+    async def close(self) -> None:
+        await self.connection.close()
+
+
+async def open_socket(
+    server: LiveServer,
+    token: str | None,
+    room_id: int = 1,
+    since: int | None = None,
+    *,
+    subprotocol: bool = False,
+    **options: Any,
+) -> Socket:
+    """Connect to /ws/{room_id} with the token in the header (or the browser's subprotocol)."""
+    url = f"{server.ws_url}/ws/{room_id}" + (f"?since={since}" if since is not None else "")
+    if subprotocol:
+        options["subprotocols"] = ["bearer", token]
+    elif token is not None:
+        options["additional_headers"] = {"Authorization": f"Bearer {token}"}
+    return Socket(await ws_connect(url, open_timeout=10, max_size=2**22, **options))
+
+
+async def join(server: LiveServer, account: Account, room_id: int = 1, since: int | None = None) -> Socket:
+    """Connect and read `hello`."""
+    socket_ = await open_socket(server, account.access_token, room_id, since)
+    hello = await socket_.recv()
+    assert hello["type"] == "hello", hello
+    return socket_
+
+
+@pytest.fixture
+async def sockets() -> AsyncIterator[list[Socket]]:
+    """Sockets a test opened, closed at its end (append to it)."""
+    opened: list[Socket] = []
+    yield opened
+    for item in opened:
+        with contextlib.suppress(Exception):
+            await item.close()
+
+
+# --- server processes --------------------------------------------------------------------------
+
+
+class ServerProcess:
+    """`python -m app.server` as a real process (what `make run` starts), on a free port."""
+
+    def __init__(self, settings: Settings, log_path: Path, **env: str) -> None:
+        self.settings = settings
+        self.port = free_port()
+        self.log_path = log_path
+        self.env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "DATA_DIR": str(settings.data_dir),
+            "PORT": str(self.port),
+            "BCRYPT_ROUNDS": "4",
+            "MESSAGE_RATE_LIMIT": "0",
+            "LOGIN_RATE_LIMIT": "0",
+            "SIGNUP_RATE_LIMIT": "0",
+            "PRESENCE_GRACE_SECONDS": str(settings.presence_grace_seconds),
+            "FRONTEND_DIR": str(settings.frontend_dir),
+            "LOG_LEVEL": "warning",
+            **({"DATABASE_URL": settings.database_url} if settings.database_url else {}),
+            **env,
+        }
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+    async def start(self) -> "ServerProcess":
+        with open(self.log_path, "ab") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "app.server"], cwd=BACKEND_DIR, env=self.env, stdout=log, stderr=log
+            )
+        async with httpx.AsyncClient() as http:
+            for _ in range(300):
+                if self.process.poll() is not None:
+                    raise RuntimeError(f"server exited with {self.process.returncode}: {self.log_path.read_text()}")
+                with contextlib.suppress(httpx.TransportError):
+                    if (await http.get(self.url + "/healthz", timeout=1)).status_code == 200:
+                        return self
+                await asyncio.sleep(0.05)
+        raise RuntimeError(f"server did not start: {self.log_path.read_text()}")
+
+    def kill(self) -> None:
+        """SIGKILL: no shutdown of any kind, as in a crash."""
+        if self.process and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.kill()
+
+
+@pytest.fixture
+def process_factory(tmp_path: Path) -> Iterator[Any]:
+    """Start server processes; every one still running at the end is stopped (by its own PID)."""
+    started: list[ServerProcess] = []
+
+    def make(settings: Settings, **env: str) -> ServerProcess:
+        process = ServerProcess(settings, tmp_path / f"server-{len(started)}.log", **env)
+        started.append(process)
+        return process
+
+    yield make
+    for process in started:
+        process.stop()

@@ -130,13 +130,27 @@ async def room_socket(websocket: WebSocket, room_id: int) -> None:
             return
         session.expire_at(admission.expires_at)
         writer = asyncio.create_task(conn.run_writer())
-        await session.read_frames()
+        await _read_until_closed(session, writer)
     finally:
         if writer is not None:
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
         await context.hub.detach(conn)
+
+
+async def _read_until_closed(session: "SocketSession", writer: "asyncio.Task[None]") -> None:
+    """Read frames until the client leaves, or until the writer is done: it has closed the
+    socket (or given up on a peer that does not read), so reading any further is pointless."""
+    reader = asyncio.current_task()
+    assert reader is not None
+    writer.add_done_callback(lambda _: reader.cancel())
+    try:
+        await session.read_frames()
+    except asyncio.CancelledError:
+        if not writer.done():
+            raise  # cancelled from outside (shutdown): not ours to swallow
+        reader.uncancel()
 
 
 class SocketSession:

@@ -24,6 +24,9 @@ T = TypeVar("T")
 D = TypeVar("D")
 
 CLOSE_TOO_SLOW = 1013  # "try again later": the client resumes with `since`
+# A peer that stopped reading sees the close frame only once it drains its buffers: it gets this
+# long to do so, then the socket is dropped without one (the room never waits either way).
+CLOSE_TIMEOUT = 10.0
 _CLOSE = None  # outbox marker: close once the frames before it are sent
 
 
@@ -93,7 +96,7 @@ class ClientConnection:
                 elif number == 0 or number > self.skip_up_to:
                     await send({"type": "websocket.send", "text": frame})
         with contextlib.suppress(Exception):  # the peer may be gone already
-            await send({"type": "websocket.close", "code": self.close_code})
+            await asyncio.wait_for(send({"type": "websocket.close", "code": self.close_code}), CLOSE_TIMEOUT)
 
 
 class RoomHub:
@@ -113,17 +116,12 @@ class RoomHub:
         self._subscription_lock = asyncio.Lock()
         self._leave_checks: set[asyncio.Task[None]] = set()
         self._heartbeat_task: asyncio.Task[None] | None = None
-        # A restarted process has no memory of who was online: while everyone reconnects,
-        # arrivals are not announced (each client gets the full list in `hello` anyway).
-        self._quiet_until = 0.0
 
     @property
     def connection_count(self) -> int:
         return sum(len(conns) for conns in self._rooms.values())
 
-    def start(self, quiet_start: bool) -> None:
-        if quiet_start:
-            self._quiet_until = time.time() + self._grace
+    def start(self) -> None:
         self._heartbeat_task = asyncio.create_task(self._beat(), name="hub-heartbeat")
 
     async def stop(self) -> None:
@@ -153,7 +151,7 @@ class RoomHub:
             arrived = await self._guard(
                 self._presence.arrive(room_id, member, time.time() + self._grace + self._heartbeat), False
             )
-            if arrived and time.time() >= self._quiet_until:
+            if arrived:
                 await self._announce(room_id, "join", member)
 
     async def detach(self, conn: ClientConnection) -> None:
@@ -212,7 +210,8 @@ class RoomHub:
 
     async def _announce(self, room_id: int, change: str, member: Member) -> None:
         frame = encode(Presence(event=change, user=member.public()))
-        await self._broker.publish(Event("room", room_id=room_id, frame=frame))
+        # Not to the user's own sockets: their `hello` already says they are online.
+        await self._broker.publish(Event("room", room_id=room_id, frame=frame, user_id=member.id, skip_user=True))
 
     async def _leave_after_grace(self, room_id: int, member: Member) -> None:
         await asyncio.sleep(self._grace + 0.05)

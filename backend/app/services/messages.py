@@ -11,12 +11,14 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import insert
 
 from app.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unavailable
+from app.metrics import MESSAGES_STORED
 from app.models import Membership, Message, Role, Room, User, utcnow
 from app.ratelimit import RateLimiter
 from app.realtime.broker import Broker, Event
 from app.realtime.frames import MessageDeleted, MessageFrame, MessageUpdated, encode
 from app.realtime.presence import Member
 from app.schemas import MessageOut, Page, UserPublic
+from app.services.ordering import PublishOrder
 
 log = logging.getLogger(__name__)
 
@@ -69,12 +71,10 @@ class MessageWriter:
 
     MAX_GROUP = 500  # bounds one transaction's size and the latency of its first message
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], broker: Broker, lock_rooms: bool) -> None:
+    def __init__(self, sessions: async_sessionmaker[AsyncSession], broker: Broker, order: PublishOrder) -> None:
         self._sessions = sessions
         self._broker = broker
-        # PostgreSQL: lock the rooms written to, so ids in a room are committed in id order
-        # even across server processes (SQLite has a single writer already).
-        self._lock_rooms = lock_rooms
+        self._order = order
         self._queue: list[_Pending] = []
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
@@ -111,9 +111,33 @@ class MessageWriter:
 
     async def _write(self, group: list[_Pending]) -> None:
         try:
+            async with self._order.hold({pending.room_id for pending in group}):
+                results = await self._commit(group)
+                fresh: dict[int, Sent] = {}
+                for pending in group:
+                    result = results.get(id(pending))
+                    if result is None:
+                        _settle(pending.future, NotFound("room not found"))
+                        continue
+                    if result.created:
+                        fresh[result.message.id] = result
+                    _settle(pending.future, result)
+                for _, sent in sorted(fresh.items()):
+                    await self._broker.publish(
+                        Event("room", room_id=sent.message.room_id, frame=sent.frame, message_id=sent.message.id)
+                    )
+                MESSAGES_STORED.inc(len(fresh))
+        except DATABASE_DOWN as exc:
+            log.warning("database unavailable, %d message(s) not stored: %s", len(group), exc)
+            for pending in group:
+                _settle(pending.future, Unavailable("database unavailable, message not stored"))
+
+    async def _commit(self, group: list[_Pending]) -> dict[int, Sent]:
+        try:
             async with self._sessions() as session:
                 results = await self._store(session, group)
                 await session.commit()
+                return results
         except IntegrityError:
             # A rare race (room deleted meanwhile, a client_id stored by another process):
             # store one by one so only the offending send fails.
@@ -126,24 +150,7 @@ class MessageWriter:
                 except IntegrityError:
                     async with self._sessions() as session:
                         results.update(await self._existing(session, [pending]))
-        except DATABASE_DOWN as exc:
-            log.warning("database unavailable, %d message(s) not stored: %s", len(group), exc)
-            for pending in group:
-                _settle(pending.future, Unavailable("database unavailable, message not stored"))
-            return
-        fresh: dict[int, Sent] = {}
-        for pending in group:
-            result = results.get(id(pending))
-            if result is None:
-                _settle(pending.future, NotFound("room not found"))
-                continue
-            if result.created:
-                fresh[result.message.id] = result
-            _settle(pending.future, result)
-        for _, sent in sorted(fresh.items()):
-            await self._broker.publish(
-                Event("room", room_id=sent.message.room_id, frame=sent.frame, message_id=sent.message.id)
-            )
+            return results
 
     async def _existing(self, session: AsyncSession, group: list[_Pending]) -> dict[int, Sent]:
         """Sends whose (sender, client_id) is stored already, answered with that message."""
@@ -162,10 +169,7 @@ class MessageWriter:
 
     async def _store(self, session: AsyncSession, group: list[_Pending]) -> dict[int, Sent]:
         results = await self._existing(session, group)
-        rooms_query = select(Room.id).where(Room.id.in_({p.room_id for p in group})).order_by(Room.id)
-        if self._lock_rooms:
-            rooms_query = rooms_query.with_for_update()
-        rooms = set(await session.scalars(rooms_query))
+        rooms = set(await session.scalars(select(Room.id).where(Room.id.in_({p.room_id for p in group}))))
         new: list[_Pending] = []
         first_of: dict[tuple[int, str], _Pending] = {}
         for pending in group:

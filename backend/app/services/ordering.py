@@ -1,0 +1,72 @@
+"""Keeps a room's messages in id order across server processes.
+
+Within one process the message writer is the only writer, so commit order is id order is
+publish order. With several processes (Redis broker), process A could commit id 10, then
+process B commit id 11 and publish it before A publishes 10. A publish lock, held from before
+the insert until after the publish, makes every room's messages reach Redis in id order."""
+
+import asyncio
+import contextlib
+import fcntl
+import os
+from collections.abc import AsyncIterator, Iterable
+from pathlib import Path
+from typing import Protocol
+
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+
+class PublishOrder(Protocol):
+    def hold(self, room_ids: Iterable[int]) -> contextlib.AbstractAsyncContextManager[None]: ...
+
+
+class SingleProcessOrder:
+    """One process, one writer task: nothing to coordinate."""
+
+    @contextlib.asynccontextmanager
+    async def hold(self, room_ids: Iterable[int]) -> AsyncIterator[None]:
+        yield
+
+
+class PostgresRoomLocks:
+    """Session-level advisory locks, one per room, on a connection of their own."""
+
+    NAMESPACE = 0x43484154  # "CHAT": keeps these locks apart from any other use of advisory locks
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+
+    @contextlib.asynccontextmanager
+    async def hold(self, room_ids: Iterable[int]) -> AsyncIterator[None]:
+        keys = sorted({room_id % 2**31 for room_id in room_ids})  # sorted: no deadlock between groups
+        async with self._engine.connect() as connection:
+            await connection.execute(
+                text("SELECT pg_advisory_lock(:ns, key) FROM unnest(CAST(:keys AS integer[])) AS key ORDER BY key"),
+                {"ns": self.NAMESPACE, "keys": keys},
+            )
+            await connection.commit()
+            try:
+                yield
+            finally:
+                await connection.execute(text("SELECT pg_advisory_unlock_all()"))
+                await connection.commit()
+
+
+class SQLiteFileLock:
+    """SQLite has one writer at a time anyway: one lock file beside the database."""
+
+    def __init__(self, data_dir: Path) -> None:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        self._path = data_dir / "publish.lock"
+        self._local = asyncio.Lock()  # the file lock is per process; this orders this process's groups
+
+    @contextlib.asynccontextmanager
+    async def hold(self, room_ids: Iterable[int]) -> AsyncIterator[None]:
+        async with self._local:
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            try:
+                await asyncio.to_thread(fcntl.flock, fd, fcntl.LOCK_EX)
+                yield
+            finally:
+                os.close(fd)  # closing releases the lock
