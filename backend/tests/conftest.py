@@ -24,10 +24,10 @@ import pytest
 import redis.asyncio as aioredis
 import uvicorn
 from sqlalchemy import create_engine, text
+from sqlalchemy.engine import Engine
 from websockets.asyncio.client import ClientConnection
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import ConnectionClosed
-from sqlalchemy.engine import Engine
 
 from app.config import Settings
 from app.context import AppContext

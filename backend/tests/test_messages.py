@@ -28,7 +28,9 @@ async def test_sent_message_has_every_field(client: httpx.AsyncClient, alice: Ac
     assert message["created_at"].endswith("Z")
 
 
-async def test_history_pages_with_before_and_after_in_ascending_order(client: httpx.AsyncClient, alice: Account) -> None:
+async def test_history_pages_with_before_and_after_in_ascending_order(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
     ids = [(await _send(client, alice, f"m{i}"))["id"] for i in range(7)]
     newest = await _history(client, alice, limit=3)
     assert [m["id"] for m in newest["messages"]] == ids[4:] and newest["has_more"] is True
@@ -103,7 +105,11 @@ async def test_same_client_id_from_two_users_are_two_messages(
 
 
 async def test_rest_message_is_delivered_to_sockets(
-    server: LiveServer, client: httpx.AsyncClient, alice: Account, bob: Account, sockets: list  # type: ignore[type-arg]
+    server: LiveServer,
+    client: httpx.AsyncClient,
+    alice: Account,
+    bob: Account,
+    sockets: list,  # type: ignore[type-arg]
 ) -> None:
     sockets.append(bob_socket := await join(server, bob))
     sent = await _send(client, alice, "from a bot")
@@ -111,7 +117,11 @@ async def test_rest_message_is_delivered_to_sockets(
 
 
 async def test_sender_edits_and_everyone_sees_it_live(
-    server: LiveServer, client: httpx.AsyncClient, alice: Account, bob: Account, sockets: list  # type: ignore[type-arg]
+    server: LiveServer,
+    client: httpx.AsyncClient,
+    alice: Account,
+    bob: Account,
+    sockets: list,  # type: ignore[type-arg]
 ) -> None:
     message = await _send(client, alice, "draft")
     sockets.append(bob_socket := await join(server, bob))
@@ -134,7 +144,11 @@ async def test_only_the_sender_edits(client: httpx.AsyncClient, alice: Account, 
 
 
 async def test_soft_delete_by_sender_shows_an_empty_deleted_message(
-    server: LiveServer, client: httpx.AsyncClient, alice: Account, bob: Account, sockets: list  # type: ignore[type-arg]
+    server: LiveServer,
+    client: httpx.AsyncClient,
+    alice: Account,
+    bob: Account,
+    sockets: list,  # type: ignore[type-arg]
 ) -> None:
     message = await _send(client, alice, "oops")
     sockets.append(bob_socket := await join(server, bob))
@@ -145,7 +159,9 @@ async def test_soft_delete_by_sender_shows_an_empty_deleted_message(
     shown = (await _history(client, bob))["messages"][0]
     assert shown["deleted"] is True and shown["body"] == "" and shown["id"] == message["id"]
     assert (await client.delete(f"/messages/{message['id']}", headers=alice.headers)).status_code == 204
-    assert (await client.patch(f"/messages/{message['id']}", json={"body": "x"}, headers=alice.headers)).status_code == 404
+    assert (
+        await client.patch(f"/messages/{message['id']}", json={"body": "x"}, headers=alice.headers)
+    ).status_code == 404
 
 
 async def test_admin_deletes_anyones_message(client: httpx.AsyncClient, alice: Account, admin: Account) -> None:

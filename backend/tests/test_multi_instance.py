@@ -29,9 +29,10 @@ async def test_two_server_processes_share_a_room_through_redis(
     env = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": redis_prefix}
     first, second = process_factory(settings, **env), process_factory(settings, **env)
     await asyncio.gather(first.start(), second.start())
-    async with httpx.AsyncClient(base_url=first.url + "/api/v1") as one, httpx.AsyncClient(
-        base_url=second.url + "/api/v1"
-    ) as two:
+    async with (
+        httpx.AsyncClient(base_url=first.url + "/api/v1") as one,
+        httpx.AsyncClient(base_url=second.url + "/api/v1") as two,
+    ):
         alice = await register(one, "alice")
         bob = await register(two, "bob")
         carol = await register(two, "carol")

@@ -96,7 +96,11 @@ async def test_owner_adds_a_member_to_a_private_room(client: httpx.AsyncClient, 
 
 
 async def test_only_owner_or_admin_adds_members(
-    client: httpx.AsyncClient, alice: Account, bob: Account, make_account, admin: Account  # type: ignore[no-untyped-def]
+    client: httpx.AsyncClient,
+    alice: Account,
+    bob: Account,
+    make_account,
+    admin: Account,  # type: ignore[no-untyped-def]
 ) -> None:
     carol = await make_account("carol")
     room = await _room(client, alice, "public")
@@ -111,7 +115,9 @@ async def test_only_owner_or_admin_adds_members(
     assert unknown.status_code == 404
 
 
-async def test_admin_deletes_a_room_with_its_messages(client: httpx.AsyncClient, admin: Account, alice: Account) -> None:
+async def test_admin_deletes_a_room_with_its_messages(
+    client: httpx.AsyncClient, admin: Account, alice: Account
+) -> None:
     room = await _room(client, alice, "doomed")
     await client.post(f"/rooms/{room['id']}/messages", json={"body": "bye"}, headers=alice.headers)
     assert (await client.delete(f"/admin/rooms/{room['id']}", headers=admin.headers)).status_code == 204

@@ -99,8 +99,22 @@ async def test_ws_schema_describes_every_frame(client: httpx.AsyncClient) -> Non
     schema = (await client.get("/ws-schema")).json()
     assert schema == json.loads(json.dumps(frames_json_schema()))
     names = set(schema["$defs"])
-    for frame in ["SendMessage", "Typing", "Ping", "Auth", "Hello", "MessageFrame", "MessageUpdated",
-                  "MessageDeleted", "Presence", "TypingNotice", "Pong", "Gap", "ErrorFrame", "RoomDeleted"]:
+    for frame in [
+        "SendMessage",
+        "Typing",
+        "Ping",
+        "Auth",
+        "Hello",
+        "MessageFrame",
+        "MessageUpdated",
+        "MessageDeleted",
+        "Presence",
+        "TypingNotice",
+        "Pong",
+        "Gap",
+        "ErrorFrame",
+        "RoomDeleted",
+    ]:
         assert frame in names, frame
 
 
@@ -150,7 +164,9 @@ async def test_a_retried_client_id_is_acknowledged_but_stored_once(
 
 
 async def test_two_senders_and_several_receivers_see_the_same_ascending_order(
-    server: LiveServer, make_account, sockets: list[Socket]  # type: ignore[no-untyped-def]
+    server: LiveServer,
+    make_account,
+    sockets: list[Socket],  # type: ignore[no-untyped-def]
 ) -> None:
     senders = [await make_account(f"sender{i}") for i in range(2)]
     receivers = [await make_account(f"reader{i}") for i in range(4)]
@@ -281,8 +297,10 @@ async def test_more_than_1000_missed_sends_gap_then_the_newest_1000(
         from app.models import utcnow
 
         now = utcnow()
-        rows = [{"room_id": 1, "sender_id": alice.id, "body": f"bulk {i}", "created_at": now, "deleted": False}
-                for i in range(1005)]
+        rows = [
+            {"room_id": 1, "sender_id": alice.id, "body": f"bulk {i}", "created_at": now, "deleted": False}
+            for i in range(1005)
+        ]
         await session.execute(insert(Message), rows)
         await session.commit()
         first_id = await session.scalar(select(Message.id).order_by(Message.id).limit(1))

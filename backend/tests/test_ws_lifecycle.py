@@ -15,7 +15,9 @@ async def test_presence_is_per_user_across_tabs_with_a_grace_period(
     sockets.append(b := await join(server, bob))
     tab1 = await join(server, alice)
     assert await b.recv_type("presence") == {
-        "type": "presence", "event": "join", "user": {"id": alice.id, "username": "alice"}
+        "type": "presence",
+        "event": "join",
+        "user": {"id": alice.id, "username": "alice"},
     }
     tab2 = await join(server, alice)
     await tab1.close()
@@ -38,7 +40,9 @@ async def test_a_reload_within_the_grace_period_announces_nothing(
     assert [f for f in frames if f["type"] == "presence"] == []
 
 
-async def test_hello_lists_who_is_online(server: LiveServer, alice: Account, bob: Account, sockets: list[Socket]) -> None:
+async def test_hello_lists_who_is_online(
+    server: LiveServer, alice: Account, bob: Account, sockets: list[Socket]
+) -> None:
     sockets.append(await join(server, alice))
     sockets.append(b := await open_socket(server, bob.access_token))
     hello = await b.recv()
@@ -147,7 +151,8 @@ async def test_message_rate_limit_answers_rate_limited_and_stores_nothing(server
 
 
 async def test_a_reader_that_stops_reading_is_cut_off_without_delaying_the_room(
-    server_factory, settings_factory  # type: ignore[no-untyped-def]
+    server_factory,
+    settings_factory,  # type: ignore[no-untyped-def]
 ) -> None:
     live = await server_factory(settings_factory(ws_send_queue_limit=200))
     async with httpx.AsyncClient(base_url=live.url + "/api/v1") as http:
