@@ -54,7 +54,12 @@ export class BackendServer {
     const dataDir = mkdtempSync(path.join(tmpdir(), "chat-e2e-"));
     const logPath = path.join(FRONTEND_DIR, "test-results", `backend-${port}.log`);
     const server = new BackendServer(port, dataDir, logPath);
-    await server.launch();
+    try {
+      await server.launch();
+    } catch (error) {
+      await server.dispose();
+      throw error;
+    }
     return server;
   }
 
