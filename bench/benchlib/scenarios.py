@@ -1,0 +1,717 @@
+"""The six scenarios of issue 6. Each returns (ok, figures): `ok` is functional only (nothing
+lost, no protocol error, every request answered); no figure is ever asserted."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import random
+import secrets
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import bcrypt
+
+from benchlib.env import CpuMeter
+from benchlib.httpclient import Account, Http, bounded, create_room, make_accounts, unique_prefix
+from benchlib.load import GENERATOR_SATURATED, Load, search
+from benchlib.server import BareServer, CpuWindow, Server
+from benchlib.ws import ChatClient, Recorder, body_text, close_all, connect_all, percentiles_ms, wait_quiet
+
+
+@dataclass
+class Ctx:
+    quick: bool
+    workdir: Path
+    log: Callable[[str], None]
+    server_commands: list[str] = field(default_factory=list)
+
+    def server(self, name: str, **kwargs: Any) -> Server:
+        server = Server(self.workdir / name, **kwargs)
+        self.server_commands.append(server.describe())
+        return server
+
+
+def _pick(quick: bool, small: Any, full: Any) -> Any:
+    return small if quick else full
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+# --- 1 and 2: fan-out ------------------------------------------------------------------------
+
+
+@dataclass
+class FanoutSetup:
+    server: Server
+    http: Http
+    load: Load
+    clients: int
+    rooms: int
+    senders: int
+
+
+async def setup_fanout(ctx: Ctx, kind: str) -> FanoutSetup:
+    """`fanout`: 1 room, 200 clients, 2 senders. `rooms`: 100 rooms x 10 clients, 1 sender each."""
+    if kind == "fanout":
+        n_rooms, per_room, senders_per_room = 1, _pick(ctx.quick, 20, 200), 2
+    else:
+        n_rooms, per_room, senders_per_room = _pick(ctx.quick, 4, 100), 10, 1
+    server = ctx.server(kind)
+    server.start()
+    http = Http("127.0.0.1", server.port)
+    t0 = time.monotonic()
+    accounts = await make_accounts(http, n_rooms * per_room, unique_prefix())
+    room_ids = await bounded(8, (create_room(http, accounts[r * per_room], f"{kind}-{r}") for r in range(n_rooms)))
+    rec = Recorder()
+    rooms: dict[int, list[ChatClient]] = {}
+    senders: list[ChatClient] = []
+    for r, room_id in enumerate(room_ids):
+        members = [ChatClient(rec, accounts[r * per_room + i], room_id) for i in range(per_room)]
+        rooms[room_id] = members
+        senders.extend(members[:senders_per_room])
+    all_clients = [c for members in rooms.values() for c in members]
+    await connect_all(all_clients, server.base, concurrency=32)
+    await wait_quiet(rec, quiet=0.5, limit=15)  # presence frames of the arrivals
+    ctx.log(
+        f"  set-up: {len(accounts)} accounts (signup + login over HTTP), {n_rooms} room(s), "
+        f"{len(all_clients)} sockets in {time.monotonic() - t0:.1f}s"
+    )
+    return FanoutSetup(server, http, Load(server, rec, rooms, senders), len(all_clients), n_rooms, len(senders))
+
+
+async def scenario_fanout(ctx: Ctx, kind: str) -> tuple[bool, dict[str, Any]]:
+    setup = await setup_fanout(ctx, kind)
+    try:
+        if ctx.quick:
+            params = dict(start=1000.0, factor=2.0, duration=1.0, max_steps=2, refine=0, confirm=0)
+        elif kind == "fanout":
+            params = dict(start=10000.0, factor=1.3, duration=4.0, max_steps=14, refine=2, confirm=2)
+        else:
+            params = dict(start=5000.0, factor=1.3, duration=4.0, max_steps=14, refine=2, confirm=2)
+        outcome = await search(setup.load, log=ctx.log, **params)  # type: ignore[arg-type]
+        rec = setup.load.rec
+        steps = outcome["steps"]
+        first = steps[0] if steps else None
+        ok = (
+            first is not None
+            and first["lost"] == 0
+            and first["error_frames"] == 0
+            and first["closed_sockets"] == 0
+            and not rec.protocol_errors
+            and all(s["order_errors"] == 0 for s in steps)
+        )
+        best = outcome["best"]
+        figures: dict[str, Any] = {
+            "clients": setup.clients,
+            "rooms": setup.rooms,
+            "senders": setup.senders,
+            "deliveries_per_s": best["delivered_per_s"] if best else 0,
+            "messages_per_s": best["sent_messages_per_s"] if best else 0,
+            "p50_ms": best["latency"]["p50_ms"] if best else None,
+            "p99_ms": best["latency"]["p99_ms"] if best else None,
+            "max_ms": best["latency"]["max_ms"] if best else None,
+            "server_cpu_at_best": best["server_cpu"] if best else None,
+            "other_processes_cpu_max": max((s["other_cpu"] for s in steps), default=None),
+            "generator_cpu_at_best": best["generator_cpu"] if best else None,
+            "generator_cpu_max": max((s["generator_cpu"] for s in steps), default=None),
+            "generator_saturated": any(s["generator_cpu"] >= GENERATOR_SATURATED for s in steps),
+            "first_failure": next(
+                ({"offered": s["offered_deliveries_per_s"], "p99_ms": s["latency"]["p99_ms"], "lost": s["lost"], "notes": s["notes"]}
+                 for s in steps if not s["passed"]),
+                None,
+            ),
+            "confirmed": outcome.get("confirmed"),
+            "p99_ms_of_runs_at_best": outcome.get("p99_ms_of_those_runs"),
+            "server_rss_mb": round(setup.server.rss_bytes() / 2**20, 1),
+            "protocol_errors": rec.protocol_errors[:5],
+            "steps": [
+                {
+                    k: s[k]
+                    for k in (
+                        "offered_deliveries_per_s", "delivered_per_s", "lost", "server_cpu", "generator_cpu", "other_cpu", "passed"
+                    )
+                }
+                | {"p50_ms": s["latency"]["p50_ms"], "p99_ms": s["latency"]["p99_ms"]}
+                for s in steps
+            ],
+        }
+        return ok, figures
+    finally:
+        await close_all(setup.load.clients)
+        await setup.http.close()
+        setup.server.stop()
+
+
+# --- calibration: the generator against a bare broadcast server -------------------------------
+
+
+async def scenario_calibrate(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
+    """Scenario 1's load against bench/benchlib/bare_server.py (no auth, no storage): the most
+    this generator can measure here. If the real server's figure is well below, the generator
+    was not the limit."""
+    n = _pick(ctx.quick, 20, 200)
+    server = BareServer(ctx.workdir / "bare")
+    ctx.server_commands.append(server.describe())
+    server.start()
+    rec = Recorder()
+    clients = [ChatClient(rec, Account(i, f"u{i}", i, "none"), 1) for i in range(n)]
+    try:
+        await connect_all(clients, server.base, concurrency=32)
+        load = Load(server, rec, {1: clients}, clients[:2])
+        if ctx.quick:
+            params = dict(start=1000.0, factor=2.0, duration=1.0, max_steps=2, refine=0, confirm=0)
+        else:
+            params = dict(start=40000.0, factor=1.3, duration=4.0, max_steps=10, refine=1, confirm=0)
+        outcome = await search(load, log=ctx.log, **params)  # type: ignore[arg-type]
+        best = outcome["best"]
+        steps = outcome["steps"]
+        figures = {
+            "clients": n,
+            "deliveries_per_s": best["delivered_per_s"] if best else 0,
+            "p50_ms": best["latency"]["p50_ms"] if best else None,
+            "p99_ms": best["latency"]["p99_ms"] if best else None,
+            "generator_cpu_at_best": best["generator_cpu"] if best else None,
+            "server_cpu_at_best": best["server_cpu"] if best else None,
+            "generator_saturated": any(s["generator_cpu"] >= GENERATOR_SATURATED for s in steps),
+            "steps": [
+                {k: s[k] for k in ("offered_deliveries_per_s", "delivered_per_s", "lost", "server_cpu", "generator_cpu", "other_cpu", "passed")}
+                | {"p99_ms": s["latency"]["p99_ms"]}
+                for s in steps
+            ],
+        }
+        ok = bool(steps) and steps[0]["lost"] == 0 and not rec.protocol_errors
+        return ok, figures
+    finally:
+        await close_all(clients)
+        server.stop()
+
+
+# --- 3: idle sockets -------------------------------------------------------------------------
+
+
+async def scenario_idle(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
+    n = _pick(ctx.quick, 100, 5000)
+    per_room = 50
+    server = ctx.server("idle")
+    server.start()
+    http = Http("127.0.0.1", server.port)
+    clients: list[ChatClient] = []
+    try:
+        t0 = time.monotonic()
+        accounts = await make_accounts(http, n, unique_prefix())
+        n_rooms = n // per_room
+        room_ids = await bounded(8, (create_room(http, accounts[r * per_room], f"idle-{r}") for r in range(n_rooms)))
+        ctx.log(f"  set-up: {n} accounts and {n_rooms} rooms in {time.monotonic() - t0:.1f}s")
+        rec = Recorder()
+        clients = [ChatClient(rec, a, room_ids[a.index // per_room]) for a in accounts]
+        # The first socket of each room first: every code path has run once before the baseline.
+        warm = clients[::per_room]
+        rest = [c for i, c in enumerate(clients) if i % per_room]
+        await connect_all(warm, server.base, concurrency=32)
+        await wait_quiet(rec, quiet=1.0, limit=15)
+        rss_before = server.rss_bytes()
+        t1 = time.monotonic()
+        retries = await connect_all(rest, server.base, concurrency=64)
+        connect_s = time.monotonic() - t1
+        await wait_quiet(rec, quiet=1.0, limit=30)
+        await asyncio.sleep(2.0)
+        rss_after = server.rss_bytes()
+        # Still alive and answering: a ping on a sample of sockets.
+        sample = clients[:: max(1, n // 200)]
+        for c in sample:
+            c.send_ping()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and any(c.pongs == 0 for c in sample):
+            await asyncio.sleep(0.05)
+        open_now = sum(c.is_open for c in clients)
+        answered = sum(c.pongs > 0 for c in sample)
+        per_socket = (rss_after - rss_before) / len(rest)
+        ok = open_now == n and answered == len(sample) and not rec.protocol_errors and not rec.error_frames
+        figures = {
+            "sockets": n,
+            "rooms": n_rooms,
+            "accounts": n,
+            "rss_per_socket_kb": round(per_socket / 1024, 2),
+            "rss_before_mb": round(rss_before / 2**20, 1),
+            "rss_after_mb": round(rss_after / 2**20, 1),
+            "measured_over_sockets": len(rest),
+            "connect_rate_per_s": round(len(rest) / connect_s, 1),
+            "connect_retries": retries,
+            "open_at_end": open_now,
+            "ping_answered": f"{answered}/{len(sample)}",
+            "unexpected_closes": len(rec.unexpected_closes),
+        }
+        return ok, figures
+    finally:
+        await close_all(clients)
+        await http.close()
+        server.stop()
+
+
+# --- 4: history ------------------------------------------------------------------------------
+
+WORDS = (
+    "the of and to in is you that it he was for on are as with his they at be this have from or one had by "
+    "word but not what all were we when your can said there use an each which she do how their if will up "
+    "other about out many then them these so some her would make like him into time has look two more write "
+    "go see number no way could people my than first water been call who oil its now find long down day did "
+    "get come made may part résumé naïve café 東京 мир"
+).split()
+
+
+def _bodies(rng: random.Random, count: int) -> list[str]:
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 40))) for _ in range(count)]
+
+
+@dataclass
+class HistoryData:
+    rooms: list[int]
+    min_id: int
+    max_id: int
+    messages: int
+
+
+async def _load_sqlite(db_path: Path, users: list[int], n_rooms: int, n_messages: int, rng: random.Random) -> HistoryData:
+    def load() -> HistoryData:
+        con = sqlite3.connect(db_path, timeout=60)
+        con.execute("PRAGMA busy_timeout=60000")
+        con.execute("PRAGMA synchronous=OFF")
+        now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        fmt = "%Y-%m-%d %H:%M:%S.%f"
+        with con:
+            tag = secrets.token_hex(3)
+            con.executemany(
+                "INSERT INTO rooms (name, name_key, is_private, owner_id, created_at) VALUES (?, ?, 0, ?, ?)",
+                [(f"history-{tag}-{i}", f"history-{tag}-{i}", users[0], now.strftime(fmt)) for i in range(n_rooms)],
+            )
+            rooms = [r for (r,) in con.execute("SELECT id FROM rooms WHERE name_key LIKE ? ORDER BY id", (f"history-{tag}-%",))]
+            con.executemany(
+                "INSERT INTO memberships (room_id, user_id, joined_at) VALUES (?, ?, ?)",
+                [(r, u, now.strftime(fmt)) for r in rooms for u in users],
+            )
+        bodies = _bodies(rng, 5000)
+        start = now - dt.timedelta(seconds=n_messages)
+        chunk = 100_000
+        for base in range(0, n_messages, chunk):
+            rows = [
+                (
+                    rooms[rng.randrange(n_rooms)],
+                    users[rng.randrange(len(users))],
+                    bodies[rng.randrange(len(bodies))],
+                    (start + dt.timedelta(seconds=i)).strftime(fmt),
+                )
+                for i in range(base, min(n_messages, base + chunk))
+            ]
+            with con:
+                con.executemany(
+                    "INSERT INTO messages (room_id, sender_id, body, client_id, created_at, edited_at, deleted) "
+                    "VALUES (?, ?, ?, NULL, ?, NULL, 0)",
+                    rows,
+                )
+        lo, hi, count = con.execute("SELECT min(id), max(id), count(*) FROM messages").fetchone()
+        con.close()
+        return HistoryData(rooms, lo, hi, count)
+
+    return await asyncio.to_thread(load)
+
+
+async def _load_postgres(dsn: str, users: list[int], n_rooms: int, n_messages: int, rng: random.Random) -> HistoryData:
+    import asyncpg
+
+    con = await asyncpg.connect(dsn)
+    try:
+        now = dt.datetime.now(dt.UTC)
+        tag = secrets.token_hex(3)
+        await con.copy_records_to_table(
+            "rooms",
+            records=[(f"history-{tag}-{i}", f"history-{tag}-{i}", False, users[0], now) for i in range(n_rooms)],
+            columns=["name", "name_key", "is_private", "owner_id", "created_at"],
+        )
+        rooms = [r["id"] for r in await con.fetch("SELECT id FROM rooms WHERE name_key LIKE $1 ORDER BY id", f"history-{tag}-%")]
+        await con.copy_records_to_table(
+            "memberships", records=[(r, u, now) for r in rooms for u in users], columns=["room_id", "user_id", "joined_at"]
+        )
+        bodies = _bodies(rng, 5000)
+        start = now - dt.timedelta(seconds=n_messages)
+        chunk = 100_000
+        for base in range(0, n_messages, chunk):
+            rows = [
+                (rooms[rng.randrange(n_rooms)], users[rng.randrange(len(users))], bodies[rng.randrange(len(bodies))],
+                 start + dt.timedelta(seconds=i), False)
+                for i in range(base, min(n_messages, base + chunk))
+            ]
+            await con.copy_records_to_table(
+                "messages", records=rows, columns=["room_id", "sender_id", "body", "created_at", "deleted"]
+            )
+        # What autovacuum would do after a bulk load, done now rather than at some later minute.
+        await con.execute("VACUUM ANALYZE messages")
+        await con.execute("ANALYZE")
+        row = await con.fetchrow("SELECT min(id) AS lo, max(id) AS hi, count(*) AS n FROM messages")
+        return HistoryData(rooms, row["lo"], row["hi"], row["n"])
+    finally:
+        await con.close()
+
+
+async def _history_queries(
+    http: Http, token: str, data: HistoryData, count: int, concurrency: int, rng: random.Random
+) -> tuple[list[float], int, float]:
+    """`count` GET /chat/history: half the newest page, a quarter `before`, a quarter `after`
+    a random id. Returns (latencies in s, bad answers, wall time)."""
+    bad = 0
+
+    def path() -> str:
+        room = data.rooms[rng.randrange(len(data.rooms))]
+        kind = rng.random()
+        if kind < 0.5:
+            return f"/api/v1/chat/history?room_id={room}"
+        cursor = rng.randint(data.min_id, data.max_id)
+        return f"/api/v1/chat/history?room_id={room}&{'before' if kind < 0.75 else 'after'}={cursor}"
+
+    import orjson
+
+    latencies: list[float] = []
+
+    async def one(p: str) -> None:
+        nonlocal bad
+        t = time.perf_counter()
+        status, body = await http.raw("GET", p, token=token)
+        latencies.append(time.perf_counter() - t)
+        if status != 200:
+            bad += 1
+            return
+        page = orjson.loads(body)
+        ids = [m["id"] for m in page["messages"]]
+        if len(ids) > 50 or ids != sorted(ids) or "has_more" not in page:
+            bad += 1
+
+    paths = [path() for _ in range(count)]
+    t0 = time.perf_counter()
+    await bounded(concurrency, (one(p) for p in paths))
+    return latencies, bad, time.perf_counter() - t0
+
+
+async def _create_pg_database() -> tuple[str, str]:
+    import asyncpg
+
+    name = f"chat_bench_{secrets.token_hex(4)}"
+    con = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        await con.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await con.close()
+    return name, f"postgresql://postgres@127.0.0.1:5432/{name}"
+
+
+async def _drop_pg_database(name: str) -> None:
+    import asyncpg
+
+    con = await asyncpg.connect("postgresql://postgres@127.0.0.1:5432/postgres")
+    try:
+        await con.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await con.close()
+
+
+async def scenario_history(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
+    n_messages = _pick(ctx.quick, 20_000, 1_000_000)
+    n_rooms = _pick(ctx.quick, 20, 1000)
+    n_queries = _pick(ctx.quick, 100, 3000)
+    figures: dict[str, Any] = {"messages": n_messages, "rooms": n_rooms, "limit": 50}
+    ok = True
+    for db in ("sqlite", "postgresql"):
+        rng = random.Random(6)
+        pg_name = None
+        database_url = None
+        if db == "postgresql":
+            pg_name, database_url = await _create_pg_database()
+        server = ctx.server(f"history-{db}", database_url=database_url)
+        http = Http("127.0.0.1", server.port, size=8)
+        try:
+            server.start()
+            accounts = await make_accounts(http, 10, unique_prefix())
+            users = [a.user_id for a in accounts]
+            t0 = time.monotonic()
+            if db == "sqlite":
+                data = await _load_sqlite(server.data_dir / "chat.db", users, n_rooms, n_messages, rng)
+            else:
+                assert database_url is not None
+                data = await _load_postgres(database_url, users, n_rooms, n_messages, rng)
+            load_s = time.monotonic() - t0
+            ctx.log(f"  {db}: bulk-loaded {data.messages:,} messages in {data.rooms.__len__()} rooms in {load_s:.1f}s")
+            reader = accounts[0]
+            await _history_queries(http, reader.token, data, _pick(ctx.quick, 20, 300), 1, rng)  # warm-up
+            cpu = CpuWindow(server)
+            gen = CpuMeter()
+            seq, bad1, wall1 = await _history_queries(http, reader.token, data, n_queries, 1, rng)
+            server_cpu, generator_cpu = cpu.share(), gen.share()
+            conc, bad2, wall2 = await _history_queries(http, reader.token, data, n_queries, 8, rng)
+            p_seq = percentiles_ms([int(x * 1e9) for x in seq])
+            p_conc = percentiles_ms([int(x * 1e9) for x in conc])
+            figures[db] = {
+                "p50_ms": p_seq["p50_ms"],
+                "p99_ms": p_seq["p99_ms"],
+                "max_ms": p_seq["max_ms"],
+                "requests": n_queries,
+                "sequential_requests_per_s": round(n_queries / wall1, 1),
+                "server_cpu_sequential": round(server_cpu, 3),
+                "generator_cpu_sequential": round(generator_cpu, 3),
+                "concurrency_8": {
+                    "requests_per_s": round(n_queries / wall2, 1),
+                    "p50_ms": p_conc["p50_ms"],
+                    "p99_ms": p_conc["p99_ms"],
+                },
+                "bad_answers": bad1 + bad2,
+                "bulk_load_s": round(load_s, 1),
+                "stored_messages": data.messages,
+            }
+            ctx.log(
+                f"  {db}: GET /chat/history p50 {p_seq['p50_ms']} ms p99 {p_seq['p99_ms']} ms "
+                f"({n_queries / wall1:.0f} req/s one at a time; {n_queries / wall2:.0f} req/s with 8 in flight, "
+                f"p99 {p_conc['p99_ms']} ms) server cpu {server_cpu:.0%} gen cpu {generator_cpu:.0%}"
+            )
+            ok = ok and bad1 + bad2 == 0 and data.messages >= n_messages
+        finally:
+            await http.close()
+            server.stop()
+            if pg_name:
+                await _drop_pg_database(pg_name)
+    return ok, figures
+
+
+# --- 5: connect storm ------------------------------------------------------------------------
+
+
+async def scenario_storm(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
+    n = _pick(ctx.quick, 40, 2000)
+    n_rooms = _pick(ctx.quick, 4, 20)
+    per_room = n // n_rooms
+    missed_per_room = 10
+    server = ctx.server("storm")
+    server.start()
+    http = Http("127.0.0.1", server.port, size=4)
+    clients: list[ChatClient] = []
+    try:
+        t0 = time.monotonic()
+        poster, *accounts = await make_accounts(http, n + 1, unique_prefix())
+        room_ids = await bounded(8, (create_room(http, poster, f"storm-{r}") for r in range(n_rooms)))
+        rec = Recorder()
+        clients = [ChatClient(rec, a, room_ids[a.index % n_rooms], keep_ids=True) for a in accounts]
+        await connect_all(clients, server.base, concurrency=64)
+        await wait_quiet(rec, quiet=1.0, limit=30)
+        ctx.log(f"  set-up: {n + 1} accounts, {n} sockets in {n_rooms} rooms in {time.monotonic() - t0:.1f}s")
+        posted: dict[int, list[int]] = {r: [] for r in room_ids}
+
+        async def post(room_id: int) -> None:
+            msg = await http.call(
+                "POST", f"/api/v1/rooms/{room_id}/messages", json={"body": body_text(0)}, token=poster.token
+            )
+            posted[room_id].append(int(msg["id"]))
+
+        # 1. Everyone live sees one message per room; 2. everyone leaves; 3. messages they miss.
+        for r in room_ids:
+            await post(r)
+        await wait_quiet(rec, quiet=0.5, limit=15)
+        since = {id(c): c.last_id for c in clients}
+        await close_all(clients)
+        await asyncio.sleep(0.5)
+        for _ in range(missed_per_room):
+            await bounded(4, (post(r) for r in room_ids))
+        last_before = {r: max(ids) for r, ids in posted.items()}
+
+        # 4. All reconnect at once with `since`, while messages keep coming.
+        live_at: dict[int, float] = {}
+        stop_posting = asyncio.Event()
+
+        async def keep_posting() -> None:
+            i = 0
+            while not stop_posting.is_set():
+                await post(room_ids[i % n_rooms])
+                i += 1
+                await asyncio.sleep(0.05)
+
+        async def reconnect(client: ChatClient) -> int:
+            tries = 0
+            while True:
+                try:
+                    await client.connect(server.base, since=since[id(client)], timeout=60)
+                    return tries
+                except (OSError, ConnectionError, TimeoutError) as exc:
+                    tries += 1
+                    if tries > 5:
+                        raise ConnectionError(f"reconnect failed 5 times: {exc!r}") from exc
+                    await asyncio.sleep(random.uniform(0.1, 0.5) * tries)
+
+        gen = CpuMeter()
+        cpu = CpuWindow(server)
+        start = time.monotonic()
+        poster_task = asyncio.create_task(keep_posting())
+        tasks = [asyncio.create_task(reconnect(c)) for c in clients]
+        limit = 120.0
+        while time.monotonic() - start < limit and len(live_at) < len(clients):
+            now = time.monotonic()
+            for c in clients:
+                if id(c) not in live_at and c.live and c.last_id >= last_before[c.room_id]:
+                    live_at[id(c)] = now - start
+            await asyncio.sleep(0.01)
+        all_live_s = time.monotonic() - start if len(live_at) == len(clients) else None
+        server_cpu, generator_cpu = cpu.share(), gen.share()
+        await asyncio.sleep(1.0)
+        stop_posting.set()
+        await poster_task
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        failed = [r for r in results if isinstance(r, BaseException)]
+        retries = sum(r for r in results if isinstance(r, int))
+        await wait_quiet(rec, quiet=1.0, limit=30)
+
+        missed = duplicates = unexpected = 0
+        for c in clients:
+            expected = set(posted[c.room_id])
+            got = c.ids or []
+            missed += len(expected - set(got))
+            duplicates += len(got) - len(set(got))
+            unexpected += len(set(got) - expected)
+        order_errors = sum(c.order_errors for c in clients)
+        times = sorted(live_at.values())
+        p = percentiles_ms([int(t * 1e9) for t in times])
+        figures = {
+            "clients": n,
+            "rooms": n_rooms,
+            "missed_while_away_per_room": missed_per_room,
+            "all_live_s": round(all_live_s, 3) if all_live_s is not None else None,
+            "live_p50_s": round((p["p50_ms"] or 0) / 1000, 3),
+            "live_p99_s": round((p["p99_ms"] or 0) / 1000, 3),
+            "reconnect_retries": retries,
+            "failed_reconnects": len(failed),
+            "missed": missed,
+            "duplicates": duplicates,
+            "unexpected": unexpected,
+            "order_errors": order_errors,
+            "gaps": sum(c.gaps for c in clients),
+            "messages_posted": sum(len(v) for v in posted.values()),
+            "server_cpu_during_storm": round(server_cpu, 3),
+            "generator_cpu_during_storm": round(generator_cpu, 3),
+        }
+        ctx.log(
+            f"  {n} sockets live again in {figures['all_live_s']} s (p50 {figures['live_p50_s']} s), "
+            f"missed {missed}, duplicates {duplicates}, retries {retries}, server cpu {server_cpu:.0%} gen cpu {generator_cpu:.0%}"
+        )
+        ok = (
+            all_live_s is not None
+            and not failed
+            and missed == 0
+            and duplicates == 0
+            and unexpected == 0
+            and order_errors == 0
+            and not rec.protocol_errors
+            and not rec.error_frames
+        )
+        if rec.protocol_errors:
+            figures["protocol_errors"] = rec.protocol_errors[:5]
+        return ok, figures
+    finally:
+        await close_all(clients)
+        await http.close()
+        server.stop()
+
+
+# --- 6: login burst --------------------------------------------------------------------------
+
+
+async def scenario_login(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
+    n_accounts = _pick(ctx.quick, 2, 10)
+    sockets_per_account = 2
+    workers = _pick(ctx.quick, 4, 16)
+    duration = _pick(ctx.quick, 2.0, 8.0)
+    server = ctx.server("login", bcrypt_rounds=None)  # the default cost, 12
+    server.start()
+    http = Http("127.0.0.1", server.port, size=workers + 2)
+    clients: list[ChatClient] = []
+    try:
+        # One hash at cost 12 in this (generator) process, for reference.
+        t = time.perf_counter()
+        bcrypt.hashpw(b"x" * 16, bcrypt.gensalt(12))
+        hash_s = time.perf_counter() - t
+        t0 = time.monotonic()
+        accounts = await make_accounts(http, n_accounts, unique_prefix(), concurrency=4)
+        room_id = await create_room(http, accounts[0], "login-probe")
+        rec = Recorder()
+        clients = [ChatClient(rec, a, room_id) for a in accounts for _ in range(sockets_per_account)]
+        await connect_all(clients, server.base, concurrency=8)
+        await wait_quiet(rec, quiet=0.5, limit=15)
+        ctx.log(f"  set-up: {n_accounts} accounts at bcrypt cost 12, {len(clients)} sockets in {time.monotonic() - t0:.1f}s")
+        load = Load(server, rec, {room_id: clients}, clients[:1])
+        probe_rate = 20 * len(clients)  # 20 messages/s to every socket of the room
+        await load.step(probe_rate, 1.0)  # warm-up
+        baseline = await load.step(probe_rate, duration)
+        ctx.log("  no logins: " + baseline.summary().strip())
+
+        logins: list[float] = []
+        failures = 0
+        stop_at = time.monotonic() + duration
+
+        async def worker(i: int) -> None:
+            nonlocal failures
+            account = accounts[i % len(accounts)]
+            while time.monotonic() < stop_at:
+                t = time.perf_counter()
+                status, _ = await http.raw(
+                    "POST", "/api/v1/token", form={"username": account.username, "password": "bench-password-1"}
+                )
+                if status == 200:
+                    logins.append(time.perf_counter() - t)
+                else:
+                    failures += 1
+
+        cpu = CpuWindow(server)
+        burst_start = time.monotonic()
+        login_tasks = [asyncio.create_task(worker(i)) for i in range(workers)]
+        during = await load.step(probe_rate, duration)
+        await asyncio.gather(*login_tasks)
+        burst_s = time.monotonic() - burst_start
+        server_cpu = cpu.share()
+        ctx.log("  during logins: " + during.summary().strip())
+        p_login = percentiles_ms([int(x * 1e9) for x in logins])
+        figures = {
+            "bcrypt_rounds": 12,
+            "tokens_per_s": round(len(logins) / burst_s, 2),
+            "logins": len(logins),
+            "login_failures": failures,
+            "concurrent_logins": workers,
+            "login_p50_ms": p_login["p50_ms"],
+            "login_p99_ms": p_login["p99_ms"],
+            "one_hash_in_generator_s": round(hash_s, 3),
+            "bcrypt_bound_tokens_per_s": round(1 / hash_s, 2),
+            "ws_probe": {"sockets": len(clients), "deliveries_per_s": probe_rate},
+            "ws_p50_ms_idle": baseline.latency["p50_ms"],
+            "ws_p99_ms_idle": baseline.latency["p99_ms"],
+            "ws_p50_ms_during_logins": during.latency["p50_ms"],
+            "ws_p99_ms_during_logins": during.latency["p99_ms"],
+            "ws_max_ms_during_logins": during.latency["max_ms"],
+            "ws_lost_during_logins": during.lost,
+            "server_cpu_during_logins": round(server_cpu, 3),
+        }
+        ctx.log(
+            f"  {figures['tokens_per_s']} tokens/s ({len(logins)} logins, {workers} in flight; one hash = {hash_s * 1000:.0f} ms here), "
+            f"login p50 {p_login['p50_ms']} ms; WebSocket p99 {baseline.latency['p99_ms']} ms idle -> "
+            f"{during.latency['p99_ms']} ms during the burst"
+        )
+        ok = (
+            failures == 0
+            and len(logins) > 0
+            and baseline.lost == 0
+            and during.lost == 0
+            and not rec.protocol_errors
+            and not rec.error_frames
+        )
+        return ok, figures
+    finally:
+        await close_all(clients)
+        await http.close()
+        server.stop()

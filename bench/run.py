@@ -1,0 +1,144 @@
+"""The chat server's benchmark suite (issue 6): `make bench`, `make bench-quick`.
+
+    backend/.venv/bin/python bench/run.py [--quick] [--only fanout,rooms,idle,history,storm,login]
+    backend/.venv/bin/python bench/run.py --profile [--only fanout,rooms] [--rate N]
+
+Each scenario starts its own server (`python -m app.server`, pinned to core 0 with taskset) on
+a fresh data directory; this process is the load generator, pinned to core 1. Each prints one
+JSON line and appends it to bench/results/<scenario>.jsonl (--quick: bench/results/quick/).
+The exit status is non-zero if a scenario failed functionally (lost or duplicated messages,
+protocol errors, failed requests); no timing is ever asserted."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import datetime as dt
+import json
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from benchlib import env  # noqa: E402
+
+BUSY_AT_START: dict[int, float] = {}
+SCENARIOS = ("fanout", "rooms", "idle", "history", "storm", "login", "calibrate")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--quick", action="store_true", help="every scenario at tiny scale (a smoke check)")
+    parser.add_argument("--only", default=",".join(SCENARIOS), help="comma-separated scenarios")
+    parser.add_argument("--profile", action="store_true", help="py-spy the server in fanout/rooms at a fixed rate")
+    parser.add_argument("--rate", type=float, default=None, help="--profile: offered deliveries/s")
+    parser.add_argument("--seconds", type=float, default=20.0, help="--profile: how long to sample")
+    parser.add_argument(
+        "--backend-ref", default=None, help="measure the backend of this git commit (exported to a temp dir) instead of the work tree"
+    )
+    parser.add_argument("--keep", action="store_true", help="keep the temporary data directories")
+    args = parser.parse_args()
+    chosen = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(chosen) - set(SCENARIOS)
+    if unknown:
+        parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+
+    env.ensure_requirements()
+    limit = env.raise_fd_limit()
+    pinned = env.pin_to_core(env.GENERATOR_CORE)
+    print(
+        f"bench: generator pid {__import__('os').getpid()} "
+        f"{'pinned to core ' + str(env.GENERATOR_CORE) if pinned else 'NOT pinned (one core only)'}, "
+        f"fd limit {limit}; server pinned to core {env.SERVER_CORE}",
+        flush=True,
+    )
+    global BUSY_AT_START
+    busy = BUSY_AT_START = env.other_load(1.0)
+    print(f"bench: cores busy before start (other processes): {busy}", flush=True)
+    if max(busy.values(), default=0) > 0.15:
+        print("bench: WARNING: the machine is not idle; figures will be lower and noisier than on a quiet machine", flush=True)
+    import uvloop
+
+    workdir = Path(tempfile.mkdtemp(prefix="chat-bench-"))
+    try:
+        if args.backend_ref:
+            env.server_backend_dir = env.export_backend(args.backend_ref, workdir / "src")
+            env.server_backend_ref = args.backend_ref
+            print(f"bench: server runs the backend of {args.backend_ref} from {env.server_backend_dir}", flush=True)
+        if args.profile:
+            from benchlib.profiling import run_profiles
+
+            return uvloop.run(run_profiles(chosen if args.only != ",".join(SCENARIOS) else ["fanout", "rooms"], workdir, args.rate, args.seconds))
+        return uvloop.run(run_all(chosen, args.quick, workdir))
+    finally:
+        if args.keep:
+            print(f"bench: data kept in {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+
+
+async def run_all(chosen: list[str], quick: bool, workdir: Path) -> int:
+    from benchlib.scenarios import Ctx, scenario_calibrate, scenario_fanout, scenario_history, scenario_idle, scenario_login, scenario_storm
+
+    runners = {
+        "fanout": lambda ctx: scenario_fanout(ctx, "fanout"),
+        "rooms": lambda ctx: scenario_fanout(ctx, "rooms"),
+        "idle": scenario_idle,
+        "history": scenario_history,
+        "storm": scenario_storm,
+        "login": scenario_login,
+        "calibrate": scenario_calibrate,
+    }
+    meta = {"machine": env.machine() | {"cores_busy_at_start": BUSY_AT_START}, "versions": env.versions(), "git": env.git_state()}
+    command = "backend/.venv/bin/python bench/run.py" + (" --quick" if quick else "")
+    if set(chosen) != set(SCENARIOS):
+        command += f" --only {','.join(chosen)}"
+    if env.server_backend_ref:
+        command += f" --backend-ref {env.server_backend_ref}"
+    out_dir = env.RESULTS_DIR / "quick" if quick else env.RESULTS_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    failures: list[str] = []
+    started = time.monotonic()
+    for name in chosen:
+        print(f"\n== {name}{' (quick)' if quick else ''}", flush=True)
+        ctx = Ctx(quick=quick, workdir=workdir / name, log=lambda line: print(line, flush=True))
+        t0 = time.monotonic()
+        error = None
+        try:
+            ok, figures = await asyncio.wait_for(runners[name](ctx), timeout=120 if quick else 400)
+        except Exception as exc:  # a scenario that breaks is reported, and the others still run
+            traceback.print_exc()
+            ok, figures, error = False, {}, f"{type(exc).__name__}: {exc}"
+        record: dict[str, Any] = {
+            "scenario": name,
+            "ok": ok,
+            "quick": quick,
+            "at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.monotonic() - t0, 1),
+            "command": command,
+            "figures": figures,
+            **({"error": error} if error else {}),
+            "server": {"command": ctx.server_commands, "database": "sqlite" if name != "history" else "sqlite+postgresql"},
+            "generator": {"client": "picows (WebSocket), raw HTTP/1.1 keep-alive (asyncio)", "loop": "uvloop"},
+            **meta,
+        }
+        line = json.dumps(record, separators=(",", ":"), ensure_ascii=False)
+        print(line, flush=True)
+        with open(out_dir / f"{name}.jsonl", "a") as f:
+            f.write(line + "\n")
+        if not ok:
+            failures.append(name)
+    print(f"\nbench: {len(chosen) - len(failures)}/{len(chosen)} scenarios ok in {time.monotonic() - started:.0f}s")
+    if failures:
+        print(f"bench: FAILED: {', '.join(failures)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
