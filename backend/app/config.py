@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     bcrypt_rounds: int = Field(default=12, ge=4, le=16)
 
     max_message_length: int = 4000
+    # Largest HTTP request body (413 beyond): the API's bodies are small JSON documents.
+    max_request_bytes: int = 1024 * 1024
+    # Sockets one user may hold open on one server process (a few tabs and devices, not a flood).
+    max_connections_per_user: int = Field(default=20, ge=1)
     cors_origins: Annotated[list[str], NoDecode] = []
     admin_username: str | None = None
     admin_password: SecretStr | None = None

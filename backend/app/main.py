@@ -3,11 +3,10 @@
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 
 from fastapi import FastAPI, Request
+from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
-from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.routes import api_router, ops_router
@@ -15,14 +14,18 @@ from app.api.ws import router as ws_router
 from app.config import Settings, get_settings
 from app.context import AppContext
 from app.errors import AppError
+from app.logs import configure_logging
 from app.metrics import SOCKETS, MetricsMiddleware, metrics_endpoint
+from app.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
 from app.services.messages import DATABASE_DOWN
+from app.web import serve_pages
 
 log = logging.getLogger(__name__)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    configure_logging(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -41,14 +44,28 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         summary="Rooms, messages and real-time delivery over WebSockets.",
         description="The WebSocket protocol is at `/ws/{room_id}`; its frames' JSON Schema at `/api/v1/ws-schema`.",
         lifespan=lifespan,
+        docs_url=None,  # served by app.web from local files
+        redoc_url=None,
+        max_body_size=settings.max_request_bytes,
     )
-    app.add_middleware(MetricsMiddleware)
     _add_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(ops_router)
     app.include_router(ws_router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
-    _serve_frontend(app, settings.frontend_dir)
+    policy_for_path = serve_pages(app, settings.frontend_dir)
+    # Added innermost first: a request meets the request log, then the headers, then the rest.
+    if settings.cors_origins:
+        app.add_middleware(
+            CORSMiddleware,
+            allow_origins=settings.cors_origins,
+            allow_methods=["GET", "POST", "PATCH", "DELETE"],
+            allow_headers=["Authorization", "Content-Type", "X-Request-ID"],
+            max_age=600,
+        )
+    app.add_middleware(MetricsMiddleware)
+    app.add_middleware(SecurityHeadersMiddleware, csp_for_path=policy_for_path)
+    app.add_middleware(RequestLogMiddleware)
     return app
 
 
@@ -63,22 +80,8 @@ def _add_error_handlers(app: FastAPI) -> None:
 
     async def database_down(_: Request, exc: Exception) -> Response:
         log.warning("database unavailable: %s", exc)
-        return JSONResponse(
-            {"detail": "database unavailable, try again"}, status_code=503, headers={"Retry-After": "5"}
-        )
+        detail = {"detail": "database unavailable, try again"}
+        return JSONResponse(detail, status_code=503, headers={"Retry-After": "5"})
 
     for error in DATABASE_DOWN:
         app.add_exception_handler(error, database_down)
-
-
-def _serve_frontend(app: FastAPI, directory: Path) -> None:
-    """The Next.js static export at `/`; unknown `/api/...` paths stay JSON 404s."""
-
-    @app.api_route("/api/{rest:path}", methods=["GET", "POST", "PUT", "PATCH", "DELETE"], include_in_schema=False)
-    async def api_not_found(rest: str) -> Response:
-        return JSONResponse({"detail": "Not Found"}, status_code=404)
-
-    if (directory / "index.html").is_file():
-        app.mount("/", StaticFiles(directory=directory, html=True), name="frontend")
-    else:
-        log.warning("no frontend build in %s: serving the API only", directory)

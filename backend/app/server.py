@@ -8,6 +8,7 @@ from alembic import command
 from alembic.config import Config
 
 from app.config import Settings, get_settings
+from app.logs import configure_logging
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
 
@@ -20,6 +21,7 @@ def migrate(settings: Settings) -> None:
 
 def main() -> None:
     settings = get_settings()
+    configure_logging(settings)
     if settings.workers > 1 and not settings.redis_url:
         sys.exit(
             "WORKERS > 1 needs REDIS_URL: without Redis each process only knows its own sockets, "
@@ -39,6 +41,8 @@ def main() -> None:
         # Compression would cost a deflate per socket per frame: fan-out sends one text to many.
         ws_per_message_deflate=False,
         log_level=settings.log_level,
+        log_config=None,  # app.logs configures logging (in every worker, via create_app)
+        access_log=False,  # app.middleware logs each request, without its query string
         proxy_headers=True,
         server_header=False,
     )

@@ -40,11 +40,13 @@ ClientInfo = Annotated[Client, Depends(get_client)]
 
 
 async def get_authenticated(
-    context: Context, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
+    request: Request, context: Context, session: SessionDep, token: Annotated[str | None, Depends(oauth2_scheme)]
 ) -> Authenticated:
     if not token:
         raise NotAuthenticated()
-    return await context.auth.authenticate(session, token)
+    caller = await context.auth.authenticate(session, token)
+    request.state.user_id = caller.user.id  # for the request's log line
+    return caller
 
 
 Caller = Annotated[Authenticated, Depends(get_authenticated)]

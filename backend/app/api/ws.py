@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from app.context import AppContext
 from app.errors import AppError, Forbidden, NotAuthenticated, NotFound
+from app.logs import access_log, log_event
 from app.realtime.broker import Event
 from app.realtime.frames import (
     Auth,
@@ -107,17 +108,41 @@ async def admit(context: AppContext, token: str | None, room_id: int) -> _Admiss
     return _Admission(member, caller.session_id, caller.expires_at, hello)
 
 
+def check_origin(websocket: WebSocket, allowed: list[str]) -> None:
+    """Browsers send Origin: only this site's own pages (or CORS_ORIGINS) may open a socket with
+    a user's credentials. Other clients send none and are judged by their token alone."""
+    origin = websocket.headers.get("origin")
+    if origin is None or origin in allowed:
+        return
+    host = websocket.headers.get("host", "")
+    if origin.split("://", 1)[-1] != host:
+        raise Refused(CLOSE_POLICY, "origin not allowed")
+
+
+def check_connection_cap(context: AppContext, user_id: int) -> None:
+    if context.hub.user_connection_count(user_id) >= context.settings.max_connections_per_user:
+        raise Refused(CLOSE_POLICY, "too many open connections for this user")
+
+
 @router.websocket("/ws/{room_id}")
 async def room_socket(websocket: WebSocket, room_id: int) -> None:
     context: AppContext = websocket.app.state.context
+    started = time.monotonic()
     token, subprotocol = bearer_token(websocket)
     # Accept first, even to refuse: a close code (4401, 4403, 4404) only exists on an open socket.
     await websocket.accept(subprotocol=subprotocol)
+    user_id: int | None = None
+    close_code: int | None = None
     try:
+        check_origin(websocket, context.settings.cors_origins)
         since = parse_since(websocket)
         admission = await admit(context, token, room_id)
+        user_id = admission.member.id
+        check_connection_cap(context, user_id)
     except Refused as refused:
+        close_code = refused.code
         await websocket.close(refused.code, refused.reason)
+        _log_session(websocket, user_id, room_id, close_code, started)
         return
     conn = ClientConnection(
         websocket.send, admission.member, room_id, admission.session_id, context.settings.ws_send_queue_limit
@@ -137,6 +162,19 @@ async def room_socket(websocket: WebSocket, room_id: int) -> None:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await writer
         await context.hub.detach(conn)
+        _log_session(websocket, user_id, room_id, conn.close_code or session.client_close_code, started)
+
+
+def _log_session(websocket: WebSocket, user_id: int | None, room_id: int, code: int | None, started: float) -> None:
+    log_event(
+        access_log,
+        "websocket",
+        request_id=websocket.scope.get("state", {}).get("request_id"),
+        user_id=user_id,
+        room_id=room_id,
+        close_code=code,
+        seconds=round(time.monotonic() - started, 3),
+    )
 
 
 async def _read_until_closed(session: "SocketSession", writer: "asyncio.Task[None]") -> None:
@@ -162,6 +200,7 @@ class SocketSession:
         self.conn = conn
         self.max_frame = context.settings.ws_max_frame_bytes
         self.last_typing = 0.0
+        self.client_close_code: int | None = None
 
     async def greet(self, admission: _Admission, since: int | None) -> bool:
         """`hello`, then what was missed since `since`; False if the socket had to close."""
@@ -195,6 +234,7 @@ class SocketSession:
         while True:
             event = await receive()
             if event["type"] == "websocket.disconnect":
+                self.client_close_code = event.get("code")
                 return
             text = event.get("text")
             if text is None:

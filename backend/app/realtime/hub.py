@@ -176,8 +176,8 @@ class RoomHub:
             return sorted({m for (room, m) in self._local if room == room_id}, key=lambda m: m.id)
         return members
 
-    def is_local(self, room_id: int, user_id: int) -> bool:
-        return any(room == room_id and m.id == user_id for (room, m) in self._local)
+    def user_connection_count(self, user_id: int) -> int:
+        return len(self._users.get(user_id, ()))
 
     # --- broker events ---------------------------------------------------------------------
 
