@@ -26,14 +26,25 @@ async def test_a_chat_session_leaves_structured_logs_without_secrets(
             await ws.recv_type("hello")
             await ws.send({"type": "message", "body": body, "client_id": "c1"})
             await ws.recv_type("message")
-        await http.post("/rooms/1/messages", json={"body": body + " (rest)"}, headers=alice.headers,
-                        params={"note": "query strings stay out of logs"})
+        await http.post(
+            "/rooms/1/messages",
+            json={"body": body + " (rest)"},
+            headers=alice.headers,
+            params={"note": "query strings stay out of logs"},
+        )
         tagged = await http.get("/users/me", headers={**alice.headers, "X-Request-ID": "trace-123"})
         assert tagged.headers["x-request-id"] == "trace-123"
     server.stop()
     text = server.log_path.read_text()
-    for secret in [password, alice.access_token, alice.refresh_token, refreshed["access_token"],
-                   refreshed["refresh_token"], body, "query strings"]:
+    for secret in [
+        password,
+        alice.access_token,
+        alice.refresh_token,
+        refreshed["access_token"],
+        refreshed["refresh_token"],
+        body,
+        "query strings",
+    ]:
         assert secret not in text, f"{secret[:12]}… is in the logs"
     lines = [json.loads(line) for line in text.splitlines() if line.startswith("{")]
     requests = [line for line in lines if line["msg"] == "request"]

@@ -67,7 +67,9 @@ async def test_cors_is_closed_unless_configured(server_factory: Any, settings_fa
         assert "access-control-allow-origin" not in no.headers
         yes = await http.options(opened.url + "/api/v1/token", headers=preflight)
         assert yes.headers["access-control-allow-origin"] == "https://app.example"
-        other = await http.options(opened.url + "/api/v1/token", headers={**preflight, "Origin": "https://evil.example"})
+        other = await http.options(
+            opened.url + "/api/v1/token", headers={**preflight, "Origin": "https://evil.example"}
+        )
         assert "access-control-allow-origin" not in other.headers
 
 
