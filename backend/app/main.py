@@ -17,6 +17,7 @@ from app.errors import AppError
 from app.logs import configure_logging
 from app.metrics import SOCKETS, MetricsMiddleware, metrics_endpoint
 from app.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
+from app.realtime.direct import CaptureRawSend
 from app.services.messages import DATABASE_DOWN
 from app.web import serve_pages
 
@@ -66,6 +67,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, csp_for_path=policy_for_path)
     app.add_middleware(RequestLogMiddleware)
+    app.add_middleware(CaptureRawSend)  # outermost: sees the server's own `send`
     return app
 
 

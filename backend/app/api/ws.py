@@ -1,10 +1,9 @@
 """`/ws/{room_id}`: authenticate, register with the hub, replay what was missed, then read frames.
 
-The writer side belongs to the connection's own task (see realtime/hub.py); this module only
+The writing side belongs to the connection (see realtime/connection.py); this module only
 authenticates, reads client frames and turns each into a service call or an `error` frame."""
 
 import asyncio
-import contextlib
 import time
 from dataclasses import dataclass
 
@@ -16,6 +15,8 @@ from app.context import AppContext
 from app.errors import AppError, Forbidden, NotAuthenticated, NotFound
 from app.logs import access_log, log_event
 from app.realtime.broker import Event
+from app.realtime.connection import ClientConnection
+from app.realtime.direct import DirectSocket
 from app.realtime.frames import (
     Auth,
     ErrorFrame,
@@ -29,7 +30,6 @@ from app.realtime.frames import (
     client_frame_adapter,
     encode,
 )
-from app.realtime.hub import ClientConnection
 from app.realtime.presence import Member
 from app.services.messages import DATABASE_DOWN, Sent
 
@@ -144,23 +144,18 @@ async def room_socket(websocket: WebSocket, room_id: int) -> None:
         await websocket.close(refused.code, refused.reason)
         _log_session(websocket, user_id, room_id, close_code, started)
         return
+    direct = DirectSocket.for_scope(websocket.scope) if context.settings.ws_direct_writes else None
     conn = ClientConnection(
-        websocket.send, admission.member, room_id, admission.session_id, context.settings.ws_send_queue_limit
+        websocket.send, admission.member, room_id, admission.session_id, context.settings.ws_send_queue_limit, direct
     )
     session = SocketSession(context, websocket, conn)
     await context.hub.attach(conn)
-    writer: asyncio.Task[None] | None = None
     try:
         if not await session.greet(admission, since):
             return
         session.expire_at(admission.expires_at)
-        writer = asyncio.create_task(conn.run_writer())
-        await _read_until_closed(session, writer)
+        await session.read_until_closed()
     finally:
-        if writer is not None:
-            writer.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await writer
         await context.hub.detach(conn)
         _log_session(websocket, user_id, room_id, conn.close_code or session.client_close_code, started)
 
@@ -177,20 +172,6 @@ def _log_session(websocket: WebSocket, user_id: int | None, room_id: int, code: 
     )
 
 
-async def _read_until_closed(session: "SocketSession", writer: "asyncio.Task[None]") -> None:
-    """Read frames until the client leaves, or until the writer is done: it has closed the
-    socket (or given up on a peer that does not read), so reading any further is pointless."""
-    reader = asyncio.current_task()
-    assert reader is not None
-    writer.add_done_callback(lambda _: reader.cancel())
-    try:
-        await session.read_frames()
-    except asyncio.CancelledError:
-        if not writer.done():
-            raise  # cancelled from outside (shutdown): not ours to swallow
-        reader.uncancel()
-
-
 class SocketSession:
     """The reading side of one socket: each client frame becomes a service call or an error."""
 
@@ -201,6 +182,7 @@ class SocketSession:
         self.max_frame = context.settings.ws_max_frame_bytes
         self.last_typing = 0.0
         self.client_close_code: int | None = None
+        self.reading = False
 
     async def greet(self, admission: _Admission, since: int | None) -> bool:
         """`hello`, then what was missed since `since`; False if the socket had to close."""
@@ -219,7 +201,7 @@ class SocketSession:
             await self.conn.send_now(encode(Gap()))
         for message in missed:
             await self.conn.send_now(encode(MessageFrame(message=message)))
-        # Live copies of these, queued while replaying, are dropped by the writer.
+        # Live copies of these, queued while replaying, are dropped.
         self.conn.skip_up_to = missed[-1].id if missed else since
         return True
 
@@ -228,6 +210,27 @@ class SocketSession:
             self.conn.expiry_timer.cancel()
         delay = max(0.0, expires_at - time.time())
         self.conn.expiry_timer = asyncio.get_running_loop().call_later(delay, self.conn.close, CLOSE_UNAUTHENTICATED)
+
+    async def read_until_closed(self) -> None:
+        """Read frames until the client leaves, or until this side has closed the socket (or
+        given up on a peer that does not read): then reading any further is pointless."""
+        reader = asyncio.current_task()
+        assert reader is not None
+        self.reading = True
+
+        def finished() -> None:
+            if self.reading:
+                reader.cancel()
+
+        self.conn.go_live(finished)
+        try:
+            await self.read_frames()
+        except asyncio.CancelledError:
+            if self.conn.close_code is None:
+                raise  # cancelled from outside (shutdown): not ours to swallow
+            reader.uncancel()
+        finally:
+            self.reading = False
 
     async def read_frames(self) -> None:
         receive = self.websocket.receive
@@ -260,7 +263,7 @@ class SocketSession:
         if isinstance(frame, SendMessage):
             self.send_message(frame)
         elif isinstance(frame, Ping):
-            self.conn.push(encode(Pong()))
+            self.conn.push_text(encode(Pong()))
         elif isinstance(frame, Auth):
             await self.renew(frame.token)
         else:
@@ -286,7 +289,7 @@ class SocketSession:
         elif exc is not None:
             self.error("bad_request", "message not stored")
         elif not future.result().created:
-            self.conn.push(future.result().frame)  # a retried client_id: acknowledge this socket only
+            self.conn.push_text(future.result().frame)  # a retried client_id: acknowledge this socket only
 
     async def typing(self) -> None:
         now = time.monotonic()
@@ -316,10 +319,10 @@ class SocketSession:
 
     def app_error(self, exc: AppError) -> None:
         retry_after = getattr(exc, "retry_after", None)
-        self.conn.push(encode(ErrorFrame(code=exc.code, detail=exc.detail, retry_after=retry_after)))
+        self.conn.push_text(encode(ErrorFrame(code=exc.code, detail=exc.detail, retry_after=retry_after)))
 
     def error(self, code: str, detail: str) -> None:
-        self.conn.push(encode(ErrorFrame(code=code, detail=detail)))
+        self.conn.push_text(encode(ErrorFrame(code=code, detail=detail)))
 
 
 def _first_error(exc: ValidationError) -> str:

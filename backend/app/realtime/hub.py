@@ -1,102 +1,24 @@
 """This process's sockets, by room, user and session, and the fan-out of broker events to them.
 
-Fan-out never waits on a socket: it appends the already-serialised frame to each socket's
-bounded outbox, and each socket's writer task drains its own outbox. A socket whose outbox
-overflows is closed (1013) and catches up with `since` when it reconnects."""
+Fan-out never waits on a socket: each event's frame is serialised once, and handed to each
+socket of the room, which writes it at once or queues it (see realtime/connection.py). A
+socket that falls too far behind is closed (1013) and catches up with `since` on return."""
 
 import asyncio
-import contextlib
 import logging
 import time
-from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
-from typing import Any, TypeVar
+from collections.abc import Awaitable
+from typing import Literal, TypeVar
 
 from app.realtime.broker import Broker, Event
+from app.realtime.connection import ClientConnection, OutFrame
 from app.realtime.frames import Presence, encode
 from app.realtime.presence import Member, PresenceStore
 
 log = logging.getLogger(__name__)
 
-ASGISend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
-
 T = TypeVar("T")
 D = TypeVar("D")
-
-CLOSE_TOO_SLOW = 1013  # "try again later": the client resumes with `since`
-# A peer that stopped reading sees the close frame only once it drains its buffers: it gets this
-# long to do so, then the socket is dropped without one (the room never waits either way).
-CLOSE_TIMEOUT = 10.0
-_CLOSE = None  # outbox marker: close once the frames before it are sent
-
-
-class ClientConnection:
-    """One WebSocket: a bounded outbox drained by its own writer task."""
-
-    __slots__ = (
-        "_outbox",
-        "_send",
-        "_wake",
-        "close_code",
-        "expiry_timer",
-        "limit",
-        "member",
-        "room_id",
-        "session_id",
-        "skip_up_to",
-    )
-
-    def __init__(self, send: ASGISend, member: Member, room_id: int, session_id: int, limit: int) -> None:
-        self._send = send
-        self.member = member
-        self.room_id = room_id
-        self.session_id = session_id
-        self.limit = limit
-        self._outbox: deque[tuple[str | None, int]] = deque()
-        self._wake = asyncio.Event()
-        self.close_code: int | None = None
-        # While a resume is replayed, live copies of the replayed messages are dropped.
-        self.skip_up_to = 0
-        self.expiry_timer: asyncio.TimerHandle | None = None
-
-    def push(self, frame: str, message_id: int = 0) -> None:
-        if self.close_code is not None:
-            return
-        if len(self._outbox) >= self.limit:
-            self.close(CLOSE_TOO_SLOW)
-            return
-        self._outbox.append((frame, message_id))
-        self._wake.set()
-
-    def close(self, code: int, *, after_pending: bool = False) -> None:
-        """Close with `code`: at once, or once the frames already queued are sent."""
-        if self.close_code is not None:
-            return
-        if after_pending:
-            self._outbox.append((_CLOSE, code))
-        else:
-            self.close_code = code
-            self._outbox.clear()
-        self._wake.set()
-
-    async def send_now(self, frame: str) -> None:
-        """Send before the writer runs (hello, replay)."""
-        await self._send({"type": "websocket.send", "text": frame})
-
-    async def run_writer(self) -> None:
-        send = self._send
-        outbox = self._outbox
-        while self.close_code is None:
-            await self._wake.wait()
-            self._wake.clear()
-            while outbox and self.close_code is None:
-                frame, number = outbox.popleft()
-                if frame is None:
-                    self.close_code = number
-                elif number == 0 or number > self.skip_up_to:
-                    await send({"type": "websocket.send", "text": frame})
-        with contextlib.suppress(Exception):  # the peer may be gone already
-            await asyncio.wait_for(send({"type": "websocket.close", "code": self.close_code}), CLOSE_TIMEOUT)
 
 
 class RoomHub:
@@ -156,8 +78,7 @@ class RoomHub:
 
     async def detach(self, conn: ClientConnection) -> None:
         room_id, member = conn.room_id, conn.member
-        if conn.expiry_timer is not None:
-            conn.expiry_timer.cancel()
+        conn.stop()
         _discard(self._rooms, room_id, conn)
         _discard(self._users, member.id, conn)
         _discard(self._sessions, conn.session_id, conn)
@@ -184,20 +105,21 @@ class RoomHub:
     def handle(self, event: Event) -> None:
         """Called by the broker for every event, in the order they were published."""
         kind = event.kind
-        if kind == "room":
-            frame, number = event.frame or "", event.message_id or 0
+        frame = OutFrame(event.frame) if event.frame else None
+        if kind == "room" and frame is not None:
+            number = event.message_id or 0
             skip = event.user_id if event.skip_user else None
             for conn in self._rooms.get(event.room_id or 0, ()):
                 if conn.member.id != skip:
                     conn.push(frame, number)
         elif kind == "room_closed":
             for conn in self._rooms.get(event.room_id or 0, ()):
-                if event.frame:
-                    conn.push(event.frame)
+                if frame is not None:
+                    conn.push(frame)
                 conn.close(event.close_code or 4404, after_pending=True)
-        elif kind == "user_frame":
+        elif kind == "user_frame" and frame is not None:
             for conn in self._users.get(event.user_id or 0, ()):
-                conn.push(event.frame or "")
+                conn.push(frame)
         elif kind == "user_closed":
             for conn in self._users.get(event.user_id or 0, ()):
                 if event.room_id is None or conn.room_id == event.room_id:
@@ -208,7 +130,7 @@ class RoomHub:
 
     # --- presence ----------------------------------------------------------------------------
 
-    async def _announce(self, room_id: int, change: str, member: Member) -> None:
+    async def _announce(self, room_id: int, change: Literal["join", "leave"], member: Member) -> None:
         frame = encode(Presence(event=change, user=member.public()))
         # Not to the user's own sockets: their `hello` already says they are online.
         await self._broker.publish(Event("room", room_id=room_id, frame=frame, user_id=member.id, skip_user=True))

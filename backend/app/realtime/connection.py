@@ -1,0 +1,153 @@
+"""One WebSocket's outgoing side: frames go straight to the socket while it keeps up, and into a
+bounded outbox, drained by a short-lived task, while it does not. An idle socket holds no task."""
+
+import asyncio
+import contextlib
+from collections import deque
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from websockets.frames import Frame, Opcode
+
+from app.realtime.direct import DirectSocket
+from app.realtime.presence import Member
+
+ASGISend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
+
+CLOSE_TOO_SLOW = 1013  # "try again later": the client resumes with `since`
+# A peer that stopped reading sees the close frame only once it drains its buffers: it gets this
+# long to do so, then the socket is dropped without one (the room never waits either way).
+CLOSE_TIMEOUT = 10.0
+
+
+class OutFrame:
+    """A server frame serialised once: its JSON text and, built on first use, the bytes of the
+    whole WebSocket frame, which are the same for every socket."""
+
+    __slots__ = ("_wire", "text")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._wire: bytes | None = None
+
+    @property
+    def wire(self) -> bytes:
+        if self._wire is None:
+            self._wire = Frame(Opcode.TEXT, self.text.encode()).serialize(mask=False)
+        return self._wire
+
+
+class ClientConnection:
+    __slots__ = (
+        "_direct",
+        "_drain_task",
+        "_live",
+        "_on_finished",
+        "_outbox",
+        "_send",
+        "close_code",
+        "expiry_timer",
+        "limit",
+        "member",
+        "room_id",
+        "session_id",
+        "skip_up_to",
+    )
+
+    def __init__(
+        self,
+        send: ASGISend,
+        member: Member,
+        room_id: int,
+        session_id: int,
+        limit: int,
+        direct: DirectSocket | None = None,
+    ) -> None:
+        self._send = send
+        self._direct = direct
+        self.member = member
+        self.room_id = room_id
+        self.session_id = session_id
+        self.limit = limit
+        # (frame, message id), or (None, close code): close once the frames before it are out.
+        self._outbox: deque[tuple[OutFrame | None, int]] = deque()
+        self._drain_task: asyncio.Task[None] | None = None
+        self._live = False
+        self._on_finished: Callable[[], None] = lambda: None
+        self.close_code: int | None = None
+        # While a resume is replayed, live copies of the replayed messages are dropped.
+        self.skip_up_to = 0
+        self.expiry_timer: asyncio.TimerHandle | None = None
+
+    async def send_now(self, text: str) -> None:
+        """Before going live (hello, replay): frames pushed meanwhile wait in the outbox."""
+        await self._send({"type": "websocket.send", "text": text})
+
+    def go_live(self, on_finished: Callable[[], None]) -> None:
+        """From now on frames flow; `on_finished` runs once the socket is closed by this side."""
+        self._live = True
+        self._on_finished = on_finished
+        if self._outbox or self.close_code is not None:
+            self._start_drain()
+
+    def push(self, frame: OutFrame, message_id: int = 0) -> None:
+        if self.close_code is not None or (message_id and message_id <= self.skip_up_to):
+            return
+        direct = self._direct
+        if self._live and not self._outbox and self._drain_task is None and direct is not None and direct.writable():
+            direct.write(frame.wire)  # the common case: no queue, no task, no await
+            return
+        if len(self._outbox) >= self.limit:
+            self.close(CLOSE_TOO_SLOW)
+            return
+        self._outbox.append((frame, message_id))
+        self._start_drain()
+
+    def push_text(self, text: str) -> None:
+        self.push(OutFrame(text))
+
+    def close(self, code: int, *, after_pending: bool = False) -> None:
+        """Close with `code`: at once, or once the frames already queued are sent."""
+        if self.close_code is not None:
+            return
+        if after_pending:
+            self._outbox.append((None, code))
+        else:
+            self.close_code = code
+            self._outbox.clear()
+        self._start_drain()
+
+    def stop(self) -> None:
+        """The socket is gone: drop whatever was still queued for it."""
+        if self.expiry_timer is not None:
+            self.expiry_timer.cancel()
+        if self._drain_task is not None:
+            self._drain_task.cancel()
+        self._outbox.clear()
+
+    def _start_drain(self) -> None:
+        if self._live and self._drain_task is None:
+            self._drain_task = asyncio.create_task(self._drain())
+
+    async def _drain(self) -> None:
+        outbox, send = self._outbox, self._send
+        try:
+            while outbox and self.close_code is None:
+                frame, number = outbox.popleft()
+                if frame is None:
+                    self.close_code = number
+                elif not number or number > self.skip_up_to:
+                    direct = self._direct
+                    if direct is not None and direct.writable():
+                        direct.write(frame.wire)
+                    else:  # waits while the transport pushes back
+                        await send({"type": "websocket.send", "text": frame.text})
+            if self.close_code is not None:
+                with contextlib.suppress(Exception):  # the peer may be gone already
+                    await asyncio.wait_for(send({"type": "websocket.close", "code": self.close_code}), CLOSE_TIMEOUT)
+                self._on_finished()
+        except Exception:  # the peer went away mid-send: the reader sees the disconnect
+            self.close_code = self.close_code or 1006
+            outbox.clear()
+        finally:
+            self._drain_task = None

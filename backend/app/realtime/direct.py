@@ -1,0 +1,51 @@
+"""The fan-out fast path: writing a pre-built WebSocket frame straight to a socket's transport.
+
+A server frame is not masked and (without compression, which the server turns off) is the same
+bytes for every socket, so a room's message is framed once and each socket costs one
+`transport.write`. This reaches into uvicorn's websockets-sansio protocol, the server `make run`
+uses (pinned in requirements.txt, and tests/test_ws_paths.py covers both paths); under any other
+server the connection falls back to the ASGI `send`, which is always correct, only slower."""
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
+from websockets.protocol import State
+
+RAW_SEND = "chat.raw_send"
+
+
+class CaptureRawSend:
+    """Outermost middleware: keeps the server's own `send` of a WebSocket before anything wraps it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "websocket":
+            scope[RAW_SEND] = send
+        await self.app(scope, receive, send)
+
+
+class DirectSocket:
+    __slots__ = ("_protocol",)
+
+    def __init__(self, protocol: WebSocketsSansIOProtocol) -> None:
+        self._protocol = protocol
+
+    @classmethod
+    def for_scope(cls, scope: Scope) -> "DirectSocket | None":
+        protocol = getattr(scope.get(RAW_SEND), "__self__", None)
+        return cls(protocol) if isinstance(protocol, WebSocketsSansIOProtocol) else None
+
+    def writable(self) -> bool:
+        """Open, and not pushing back: once the transport's buffer passes its high-water mark
+        the connection queues instead (and a socket that stays behind is closed)."""
+        protocol = self._protocol
+        return (
+            protocol.writable.is_set()
+            and not protocol.close_sent
+            and not protocol.disconnected
+            and protocol.conn.state is State.OPEN
+        )
+
+    def write(self, wire: bytes) -> None:
+        self._protocol.transport.write(wire)

@@ -1,0 +1,50 @@
+"""Both ways a frame reaches a socket: straight to uvicorn's transport (the default fast path)
+and through the ASGI `send` (any other server, and a socket that pushes back). The core
+protocol tests run here again with the fast path off."""
+
+from typing import Any
+
+import pytest
+
+from app.config import Settings
+from tests.conftest import Account, LiveServer, Socket, join
+from tests.test_ws import (  # noqa: F401 (collected again, under this module's settings)
+    test_a_retried_client_id_is_acknowledged_but_stored_once,
+    test_message_reaches_everyone_and_the_senders_copy_is_its_ack,
+    test_resume_during_live_traffic_has_no_gap_and_no_duplicate,
+    test_two_senders_and_several_receivers_see_the_same_ascending_order,
+)
+from tests.test_ws_lifecycle import (  # noqa: F401
+    test_presence_is_per_user_across_tabs_with_a_grace_period,
+    test_room_deletion_sends_room_deleted_then_closes_4404,
+)
+
+
+@pytest.fixture
+def settings(settings_factory: Any) -> Settings:
+    """Every test of this module runs with the fast path off."""
+    result: Settings = settings_factory(ws_direct_writes=False)
+    return result
+
+
+async def test_the_fast_path_is_on_by_default_under_uvicorn(
+    server_factory: Any, settings_factory: Any, sockets: list[Socket]
+) -> None:
+    import httpx
+
+    from tests.conftest import register
+
+    live: LiveServer = await server_factory(settings_factory())
+    async with httpx.AsyncClient(base_url=live.url + "/api/v1") as http:
+        alice: Account = await register(http, "alice")
+    sockets.append(await join(live, alice))
+    [conn] = live.context.hub._rooms[1]
+    assert conn._direct is not None
+
+
+async def test_this_module_runs_without_the_fast_path(
+    server: LiveServer, alice: Account, sockets: list[Socket]
+) -> None:
+    sockets.append(await join(server, alice))
+    [conn] = server.context.hub._rooms[1]
+    assert conn._direct is None
