@@ -41,6 +41,13 @@ def main() -> int:
     parser.add_argument(
         "--backend-ref", default=None, help="measure the backend of this git commit (exported to a temp dir) instead of the work tree"
     )
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="before each scenario, wait up to SECONDS for other processes to leave both cores idle",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the temporary data directories")
     args = parser.parse_args()
     chosen = [s.strip() for s in args.only.split(",") if s.strip()]
@@ -74,7 +81,7 @@ def main() -> int:
             from benchlib.profiling import run_profiles
 
             return uvloop.run(run_profiles(chosen if args.only != ",".join(SCENARIOS) else ["fanout", "rooms"], workdir, args.rate, args.seconds))
-        return uvloop.run(run_all(chosen, args.quick, workdir))
+        return uvloop.run(run_all(chosen, args.quick, workdir, args.wait_quiet))
     finally:
         if args.keep:
             print(f"bench: data kept in {workdir}")
@@ -82,7 +89,20 @@ def main() -> int:
             shutil.rmtree(workdir, ignore_errors=True)
 
 
-async def run_all(chosen: list[str], quick: bool, workdir: Path) -> int:
+async def wait_for_quiet(limit: float) -> dict[int, float]:
+    """Until other processes use under 10% of each core for 2 s running (or `limit` passed)."""
+    deadline = time.monotonic() + limit
+    calm = 0
+    busy = {}
+    while time.monotonic() < deadline:
+        busy = await asyncio.to_thread(env.other_load, 1.0)
+        calm = calm + 1 if max(busy.values(), default=0) < 0.1 else 0
+        if calm >= 2:
+            break
+    return busy
+
+
+async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: float = 0.0) -> int:
     from benchlib.scenarios import Ctx, scenario_calibrate, scenario_fanout, scenario_history, scenario_idle, scenario_login, scenario_storm
 
     runners = {
@@ -106,6 +126,9 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path) -> int:
     started = time.monotonic()
     for name in chosen:
         print(f"\n== {name}{' (quick)' if quick else ''}", flush=True)
+        if wait_quiet:
+            busy = await wait_for_quiet(wait_quiet)
+            print(f"  cores busy with other processes: {busy}", flush=True)
         ctx = Ctx(quick=quick, workdir=workdir / name, log=lambda line: print(line, flush=True))
         t0 = time.monotonic()
         error = None

@@ -69,9 +69,11 @@ class Load:
         self.senders = senders
         self.clients = [c for members in rooms.values() for c in members]
         self._step = 0
-        self.stop_event: asyncio.Event | None = None
+        self.quiet = 1.0  # seconds without frames that count as "drained"
 
-    async def step(self, deliveries_per_s: float, duration: float, drain: float = 5.0) -> StepResult:
+    async def step(
+        self, deliveries_per_s: float, duration: float, drain: float = 5.0, abort_ns: int | None = ABORT_LATENCY_NS
+    ) -> StepResult:
         self._step += 1
         step = self._step
         rec = self.rec
@@ -102,7 +104,7 @@ class Load:
                     sender.send_message(step)
                     room_sent[sender.room_id] += 1
                 sent += 1
-            if rec.last_latency_ns > ABORT_LATENCY_NS:
+            if abort_ns is not None and rec.last_latency_ns > abort_ns:
                 aborted = True
                 break
             await sleep(0.001)
@@ -166,7 +168,7 @@ class Load:
 
     async def recover(self) -> None:
         """After a failed step: let the backlog drain, reconnect any socket the server closed."""
-        await wait_quiet(self.rec, quiet=1.0, limit=30.0)
+        await wait_quiet(self.rec, quiet=self.quiet, limit=30.0)
         closed = [c for c in self.clients if not c.is_open]
         if closed:
             await connect_all(closed, self.server.base, concurrency=32)
@@ -196,7 +198,7 @@ async def search(
         if not result.passed:
             await load.recover()
         else:
-            await asyncio.sleep(0.3)
+            await asyncio.sleep(min(0.3, load.quiet))
         return result
 
     # Warm-up (not counted): caches, first-use costs, the group-commit path.
