@@ -58,10 +58,11 @@ def main() -> int:
     env.ensure_requirements()
     limit = env.raise_fd_limit()
     pinned = env.pin_to_core(env.GENERATOR_CORE)
+    niced = env.raise_priority()
     print(
         f"bench: generator pid {__import__('os').getpid()} "
         f"{'pinned to core ' + str(env.GENERATOR_CORE) if pinned else 'NOT pinned (one core only)'}, "
-        f"fd limit {limit}; server pinned to core {env.SERVER_CORE}",
+        f"fd limit {limit}, nice {env.NICE if niced else 'unchanged (not allowed)'}; server pinned to core {env.SERVER_CORE}",
         flush=True,
     )
     global BUSY_AT_START
@@ -120,6 +121,8 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: flo
         command += f" --only {','.join(chosen)}"
     if env.server_backend_ref:
         command += f" --backend-ref {env.server_backend_ref}"
+    if wait_quiet:
+        command += f" --wait-quiet {wait_quiet:g}"
     out_dir = env.RESULTS_DIR / "quick" if quick else env.RESULTS_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []

@@ -38,6 +38,7 @@ class StepResult:
     generator_cpu: float
     server_cpu: float
     other_cpu: float  # other processes on the machine, in cores: noise when well above 0
+    deliveries_per_server_cpu_s: float  # delivered / server CPU seconds: capacity, less sensitive to noise
     error_frames: int
     closed_sockets: int
     order_errors: int
@@ -137,6 +138,7 @@ class Load:
             generator_cpu=round(generator_cpu, 3),
             server_cpu=round(server_cpu, 3),
             other_cpu=round(other_cpu, 2),
+            deliveries_per_server_cpu_s=round(delivered / (server_cpu * send_wall)) if server_cpu > 0 and send_wall > 0 else 0,
             error_frames=len(rec.error_frames) - errors_before,
             closed_sockets=len(rec.unexpected_closes) - closes_before,
             order_errors=sum(c.order_errors for c in self.clients) - order_before,

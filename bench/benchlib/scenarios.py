@@ -120,6 +120,7 @@ async def scenario_fanout(ctx: Ctx, kind: str) -> tuple[bool, dict[str, Any]]:
             "p99_ms": best["latency"]["p99_ms"] if best else None,
             "max_ms": best["latency"]["max_ms"] if best else None,
             "server_cpu_at_best": best["server_cpu"] if best else None,
+            "deliveries_per_server_cpu_s_at_best": best["deliveries_per_server_cpu_s"] if best else None,
             "other_processes_cpu_max": max((s["other_cpu"] for s in steps), default=None),
             "generator_cpu_at_best": best["generator_cpu"] if best else None,
             "generator_cpu_max": max((s["generator_cpu"] for s in steps), default=None),
@@ -137,7 +138,8 @@ async def scenario_fanout(ctx: Ctx, kind: str) -> tuple[bool, dict[str, Any]]:
                 {
                     k: s[k]
                     for k in (
-                        "offered_deliveries_per_s", "delivered_per_s", "lost", "server_cpu", "generator_cpu", "other_cpu", "passed"
+                        "offered_deliveries_per_s", "delivered_per_s", "lost", "server_cpu", "generator_cpu", "other_cpu",
+                        "deliveries_per_server_cpu_s", "passed",
                     )
                 }
                 | {"p50_ms": s["latency"]["p50_ms"], "p99_ms": s["latency"]["p99_ms"]}

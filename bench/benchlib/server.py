@@ -31,6 +31,10 @@ def _server_limits() -> None:  # runs in the child before exec
     except (ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     os.setsid()  # its own process group: stopping it never touches the generator
+    try:
+        os.setpriority(os.PRIO_PROCESS, 0, env.NICE)
+    except OSError:
+        pass
 
 
 class Server:
@@ -80,7 +84,10 @@ class Server:
             if k in self.env
         )
         db = "DATABASE_URL=postgresql://… " if "DATABASE_URL" in self.env else ""
-        return f"cd backend && {db}DATA_DIR=<tmp> PORT=<free> {shown} ulimit -n 65536; {' '.join(self.cmd[:3])} .venv/bin/python -m app.server"
+        return (
+            f"cd backend && {db}DATA_DIR=<tmp> PORT=<free> {shown} ulimit -n 65536; nice -n {env.NICE} "
+            f"{' '.join(self.cmd[:3])} .venv/bin/python -m app.server"
+        )
 
     def start(self, timeout: float = 60.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -189,7 +196,7 @@ class BareServer(Server):
         self.cmd = ["taskset", "-c", str(SERVER_CORE), str(VENV_PYTHON), str(script), str(self.port)]
 
     def describe(self) -> str:
-        return " ".join(self.cmd[:3]) + " .venv/bin/python bench/benchlib/bare_server.py <port>"
+        return f"nice -n {env.NICE} " + " ".join(self.cmd[:3]) + " .venv/bin/python bench/benchlib/bare_server.py <port>"
 
     def start(self, timeout: float = 30.0) -> None:
         self.data_dir.mkdir(parents=True, exist_ok=True)
