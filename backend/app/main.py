@@ -10,14 +10,13 @@ from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.api.routes import api_router, ops_router
-from app.api.ws import router as ws_router
+from app.api.ws import SocketLane
 from app.config import Settings, get_settings
 from app.context import AppContext
 from app.errors import AppError
 from app.logs import configure_logging
 from app.metrics import SOCKETS, MetricsMiddleware, metrics_endpoint
 from app.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
-from app.realtime.direct import CaptureRawSend
 from app.services.messages import DATABASE_DOWN
 from app.web import serve_pages
 
@@ -52,7 +51,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     _add_error_handlers(app)
     app.include_router(api_router, prefix="/api/v1")
     app.include_router(ops_router)
-    app.include_router(ws_router)
     app.add_route("/metrics", metrics_endpoint, include_in_schema=False)
     policy_for_path = serve_pages(app, settings.frontend_dir)
     # Added innermost first: a request meets the request log, then the headers, then the rest.
@@ -67,7 +65,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, csp_for_path=policy_for_path)
     app.add_middleware(RequestLogMiddleware)
-    app.add_middleware(CaptureRawSend)  # outermost: sees the server's own `send`
+    app.add_middleware(SocketLane)  # outermost: sockets skip the HTTP layers
     return app
 
 

@@ -14,6 +14,12 @@ from app.logs import access_log, log_event
 _REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 
 
+def request_id_for(scope: Scope) -> str:
+    """The caller's `X-Request-ID` if it is sane, else a new one."""
+    incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
+    return incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+
+
 class SecurityHeadersMiddleware:
     def __init__(self, app: ASGIApp, csp_for_path: Callable[[str], str]) -> None:
         self.app = app
@@ -39,7 +45,7 @@ class SecurityHeadersMiddleware:
 
 
 class RequestLogMiddleware:
-    """Gives every request an id (the caller's `X-Request-ID` if it is sane) and logs one line."""
+    """Gives every request an id and logs one line for it."""
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
@@ -48,8 +54,7 @@ class RequestLogMiddleware:
         if scope["type"] not in ("http", "websocket"):
             await self.app(scope, receive, send)
             return
-        incoming = dict(scope["headers"]).get(b"x-request-id", b"").decode("latin-1")
-        request_id = incoming if _REQUEST_ID.fullmatch(incoming) else uuid.uuid4().hex
+        request_id = request_id_for(scope)
         scope.setdefault("state", {})["request_id"] = request_id
         if scope["type"] == "websocket":  # the socket logs its own session line when it ends
             await self.app(scope, receive, send)

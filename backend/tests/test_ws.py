@@ -309,3 +309,14 @@ async def test_more_than_1000_missed_sends_gap_then_the_newest_1000(
     assert (await ws.recv())["type"] == "gap"
     replayed = await ws.messages(1000)
     assert [m["body"] for m in replayed] == [f"bulk {i}" for i in range(5, 1005)]
+
+
+async def test_a_path_that_names_no_room_closes_4404(server: LiveServer, alice: Account) -> None:
+    from websockets.asyncio.client import connect
+
+    headers = {"Authorization": f"Bearer {alice.access_token}"}
+    for path in ("/ws/abc", "/ws/", "/ws/99999999999999999999999", "/ws/1/extra"):
+        async with connect(f"{server.ws_url}{path}", additional_headers=headers) as raw:
+            with pytest.raises(Exception) as closed:
+                await asyncio.wait_for(raw.recv(), 5)
+        assert closed.value.rcvd.code == 4404, path  # type: ignore[attr-defined]

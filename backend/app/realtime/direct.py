@@ -6,23 +6,11 @@ bytes for every socket, so a room's message is framed once and each socket costs
 uses (pinned in requirements.txt, and tests/test_ws_paths.py covers both paths); under any other
 server the connection falls back to the ASGI `send`, which is always correct, only slower."""
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Scope
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
 from websockets.protocol import State
 
-RAW_SEND = "chat.raw_send"
-
-
-class CaptureRawSend:
-    """Outermost middleware: keeps the server's own `send` of a WebSocket before anything wraps it."""
-
-    def __init__(self, app: ASGIApp) -> None:
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "websocket":
-            scope[RAW_SEND] = send
-        await self.app(scope, receive, send)
+RAW_SEND = "chat.raw_send"  # scope key: the server's own `send`, kept by api/ws.SocketLane
 
 
 class DirectSocket:
@@ -49,3 +37,10 @@ class DirectSocket:
 
     def write(self, wire: bytes) -> None:
         self._protocol.transport.write(wire)
+
+    def forget_handshake(self) -> None:
+        """Once accepted, the handshake's request and response (with all their headers) are of
+        no further use, yet uvicorn keeps them for the socket's lifetime: ~5 KB a socket."""
+        protocol = self._protocol
+        if protocol.handshake_complete:
+            protocol.request = protocol.response = None  # type: ignore[assignment]
