@@ -85,12 +85,26 @@ NICE = -10
 
 
 def raise_priority() -> bool:
-    """Lower this process's nice value to NICE (threads started later inherit it)."""
+    """Lower this process's nice value to NICE (threads started later inherit it), and its
+    autogroup's: with sched_autogroup on, nice only orders threads within one session's group,
+    and the group's own nice is what counts against other sessions' work."""
     try:
         os.setpriority(os.PRIO_PROCESS, 0, NICE)
-        return True
-    except (PermissionError, OSError):
+    except OSError:
         return False
+    try:
+        with open("/proc/self/autogroup", "w") as f:
+            f.write(str(NICE))
+    except OSError:
+        pass
+    return True
+
+
+def autogroup() -> str | None:
+    try:
+        return Path("/proc/self/autogroup").read_text().strip()
+    except OSError:
+        return None
 
 
 def pin_to_core(core: int) -> bool:
@@ -137,9 +151,11 @@ def git_state() -> dict[str, object]:
     if server_backend_ref is not None:
         state["backend_ref"] = server_backend_ref
         state["backend_commit"] = git("rev-parse", server_backend_ref) or None
+        state["backend_last_change"] = git("log", "-1", "--format=%h %s", server_backend_ref, "--", "backend")[:120] or None
     else:
         state["backend"] = "work tree"
         state["backend_dirty"] = backend_dirty
+        state["backend_last_change"] = git("log", "-1", "--format=%h %s", "--", "backend")[:120] or None
     return state
 
 
@@ -161,6 +177,7 @@ def machine() -> dict[str, object]:
         "server_core": SERVER_CORE,
         "generator_core": GENERATOR_CORE,
         "nice": os.getpriority(os.PRIO_PROCESS, 0),
+        "autogroup": autogroup(),
     }
 
 

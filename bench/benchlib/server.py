@@ -31,10 +31,7 @@ def _server_limits() -> None:  # runs in the child before exec
     except (ValueError, OSError):
         resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     os.setsid()  # its own process group: stopping it never touches the generator
-    try:
-        os.setpriority(os.PRIO_PROCESS, 0, env.NICE)
-    except OSError:
-        pass
+    env.raise_priority()  # this new session's autogroup too
 
 
 class Server:
