@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 from app.config import Settings
 from app.database import create_engine
 from app.models import Base, UTCDateTime
+from app.schema_extras import include_name
 
 target_metadata = Base.metadata
 
@@ -27,6 +28,7 @@ def do_run_migrations(connection: Connection) -> None:
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
         render_item=render_item,
+        include_name=include_name,  # hand-made search objects (FTS5 table, trigram index)
     )
     with context.begin_transaction():
         context.run_migrations()

@@ -20,9 +20,13 @@ from app.schemas import Readiness, UserCreate
 from app.security import PasswordHasher, TokenCodec
 from app.services.admin import AdminService
 from app.services.auth import AuthService
+from app.services.direct import DirectRoomService
 from app.services.messages import MessageService, MessageWriter
 from app.services.ordering import PostgresRoomLocks, PublishOrder, SingleProcessOrder, SQLiteFileLock
+from app.services.reactions import ReactionService
+from app.services.read_state import ReadStateService
 from app.services.rooms import RoomService
+from app.services.search import SearchService
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +42,10 @@ class AppContext:
     rooms: RoomService
     messages: MessageService
     admin: AdminService
+    read_state: ReadStateService
+    reactions: ReactionService
+    search: SearchService
+    direct: DirectRoomService
 
     @classmethod
     def build(cls, settings: Settings) -> "AppContext":
@@ -71,6 +79,7 @@ class AppContext:
             settings.max_message_length,
             settings.ws_replay_limit,
         )
+        rooms = RoomService(broker, hub)
         return cls(
             settings=settings,
             engine=engine,
@@ -78,9 +87,13 @@ class AppContext:
             broker=broker,
             hub=hub,
             auth=auth,
-            rooms=RoomService(broker, hub),
+            rooms=rooms,
             messages=messages,
             admin=AdminService(auth, broker, hub),
+            read_state=ReadStateService(broker),
+            reactions=ReactionService(broker),
+            search=SearchService(engine.dialect.name),
+            direct=DirectRoomService(rooms),
         )
 
     async def start(self) -> None:

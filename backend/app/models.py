@@ -112,6 +112,11 @@ class Room(Base):
     is_private: Mapped[bool] = mapped_column(Boolean, default=False)
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Direct rooms only: "<lower user id>:<higher user id>". Unique, so two people have one
+    # direct room however many times (or however concurrently) it is asked for.
+    dm_key: Mapped[str | None] = mapped_column(String(41))
+
+    __table_args__ = (Index("ix_rooms_dm_key", "dm_key", unique=True),)
 
 
 class Membership(Base):
@@ -120,6 +125,8 @@ class Membership(Base):
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The newest message id this member has read (forward only); unread = newer ones by others.
+    last_read_id: Mapped[int | None] = mapped_column(BigId)
 
     __table_args__ = (Index("ix_memberships_user_id", "user_id"),)
 
@@ -142,3 +149,15 @@ class Message(Base):
         # Idempotent sends: a retried (sender, client_id) finds the stored message.
         UniqueConstraint("sender_id", "client_id"),
     )
+
+
+class Reaction(Base):
+    """One person's emoji on one message: at most one of each emoji per person."""
+
+    __tablename__ = "reactions"
+
+    # Key order serves the per-page query: WHERE message_id IN (...) GROUP BY message_id, emoji.
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

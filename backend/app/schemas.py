@@ -108,6 +108,9 @@ class RoomOut(Schema):
     created_at: dt.datetime
     member_count: int
     joined: bool
+    last_read_id: int | None = Field(default=None, description="the caller's read marker (null: nothing read)")
+    unread_count: int = Field(default=0, description="messages after the read marker, by others, not deleted")
+    is_direct: bool = Field(default=False, description="a direct room of two people, named after the other one")
 
 
 class MemberOut(BaseModel):
@@ -131,6 +134,12 @@ class MessageUpdate(BaseModel):
     body: MessageBody
 
 
+class ReactionOut(BaseModel):
+    emoji: str
+    count: int = Field(description="how many people reacted with this emoji")
+    me: bool = Field(description="whether the caller is one of them (always false in broadcast frames)")
+
+
 class MessageOut(Schema):
     id: int
     room_id: int
@@ -140,11 +149,38 @@ class MessageOut(Schema):
     created_at: dt.datetime
     edited_at: dt.datetime | None
     deleted: bool
+    # In order of first use. A message just sent has none, so sending costs no extra query.
+    reactions: list[ReactionOut] = Field(default_factory=list)
 
 
 class Page(BaseModel):
     messages: list[MessageOut]
     has_more: bool
+
+
+# --- read state, reactions, direct rooms --------------------------------------------------------
+
+MAX_ID = 2**63 - 1  # ids beyond 64 bits would overflow both databases' integers
+# An emoji, or any short token (`:+1:`): 1 to 32 characters, none of them whitespace, a control
+# character or `/` (it also travels as a path segment). Compared exactly as sent.
+EMOJI_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f/]{1,32}$"
+Emoji = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=32, pattern=EMOJI_PATTERN),
+    AfterValidator(storable_text),
+]
+
+
+class ReadMarkerUpdate(BaseModel):
+    message_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+
+
+class ReactionCreate(BaseModel):
+    emoji: Emoji
+
+
+class DirectRoomCreate(BaseModel):
+    username: Username
 
 
 # --- admin and operations ---------------------------------------------------------------------

@@ -9,6 +9,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from app.models import Base
+from app.schema_extras import include_name
 from app.server import BACKEND_DIR, migrate
 from tests.conftest import TEST_DATABASE, Database, empty_database
 
@@ -24,7 +25,9 @@ def test_models_and_migrations_agree(database: Database, settings_factory) -> No
     settings = settings_factory()
     engine = create_engine(_sync_url(database, settings.data_dir))
     with engine.connect() as connection:
-        differences = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+        differences = compare_metadata(
+            MigrationContext.configure(connection, opts={"include_name": include_name}), Base.metadata
+        )
     engine.dispose()
     assert differences == []
 

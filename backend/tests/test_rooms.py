@@ -17,7 +17,19 @@ async def test_create_room_makes_the_caller_owner_and_member(client: httpx.Async
     assert room["name"] == "Lounge"  # trimmed
     assert room["owner_id"] == alice.id and room["joined"] is True and room["member_count"] == 1
     assert room["is_private"] is False
-    assert set(room) == {"id", "name", "is_private", "owner_id", "created_at", "member_count", "joined"}
+    assert set(room) == {
+        "id",
+        "name",
+        "is_private",
+        "owner_id",
+        "created_at",
+        "member_count",
+        "joined",
+        "last_read_id",
+        "unread_count",
+        "is_direct",
+    }
+    assert room["last_read_id"] is None and room["unread_count"] == 0 and room["is_direct"] is False
 
 
 async def test_room_names_are_unique_case_insensitively(client: httpx.AsyncClient, alice: Account) -> None:

@@ -27,7 +27,7 @@ async def history(
 ) -> Page:
     """A page of a room's messages in ascending id order: the newest, or those before/after a cursor."""
     await context.rooms.require_member(session, user, room_id)
-    return await context.messages.history(session, room_id, before, after, limit)
+    return await context.messages.history(session, room_id, before, after, limit, viewer_id=user.id)
 
 
 @router.get("/chat")

@@ -99,6 +99,26 @@ class RoomDeleted(Frame):
     room_id: int
 
 
+class ReactionFrame(Frame):
+    """Someone added or removed a reaction. One copy goes to every member, so `me` in
+    `message.reactions` is always false: each client applies `user`, `emoji` and `added` to
+    the flags it holds (or reads them fresh from the REST answer to its own reaction)."""
+
+    type: Literal["reaction"] = "reaction"
+    message: MessageOut
+    user: UserPublic
+    emoji: str
+    added: bool
+
+
+class ReadFrame(Frame):
+    """The caller's read marker moved (to every socket of the reader, whatever room it is in)."""
+
+    type: Literal["read"] = "read"
+    room_id: int
+    message_id: int
+
+
 ServerFrame = Annotated[
     Hello
     | MessageFrame
@@ -109,7 +129,9 @@ ServerFrame = Annotated[
     | Pong
     | Gap
     | ErrorFrame
-    | RoomDeleted,
+    | RoomDeleted
+    | ReactionFrame
+    | ReadFrame,
     Field(discriminator="type"),
 ]
 

@@ -17,15 +17,16 @@ from app.ratelimit import RateLimiter
 from app.realtime.broker import Broker, Event
 from app.realtime.frames import MessageDeleted, MessageFrame, MessageUpdated, encode
 from app.realtime.presence import Member
-from app.schemas import MessageOut, Page, UserPublic
+from app.schemas import MessageOut, Page, ReactionOut, UserPublic
 from app.services.ordering import PublishOrder
+from app.services.reaction_counts import for_everyone, reactions_for
 
 log = logging.getLogger(__name__)
 
 DATABASE_DOWN = (DBAPIError, OSError, ConnectionError, TimeoutError)
 
 
-def message_out(message: Message, username: str) -> MessageOut:
+def message_out(message: Message, username: str, reactions: list[ReactionOut] | None = None) -> MessageOut:
     return MessageOut(
         id=message.id,
         room_id=message.room_id,
@@ -35,6 +36,7 @@ def message_out(message: Message, username: str) -> MessageOut:
         created_at=message.created_at,
         edited_at=message.edited_at,
         deleted=message.deleted,
+        reactions=[] if message.deleted or reactions is None else reactions,
     )
 
 
@@ -242,7 +244,13 @@ class MessageService:
         return self.writer.submit(room_id, sender, body, client_id)
 
     async def history(
-        self, session: AsyncSession, room_id: int, before: int | None, after: int | None, limit: int
+        self,
+        session: AsyncSession,
+        room_id: int,
+        before: int | None,
+        after: int | None,
+        limit: int,
+        viewer_id: int | None = None,
     ) -> Page:
         query = _with_sender(select(Message, User.username)).where(Message.room_id == room_id)
         if before is not None:
@@ -251,14 +259,14 @@ class MessageService:
             query = query.where(Message.id > after).order_by(Message.id.asc())
         else:
             query = query.order_by(Message.id.desc())
-        return await _page(session, query, limit, newest_first=after is None)
+        return await _page(session, query, limit, newest_first=after is None, viewer_id=viewer_id)
 
     async def latest(self, session: AsyncSession, user: User, limit: int) -> Page:
         mine = select(Membership.room_id).where(Membership.user_id == user.id)
         query = (
             _with_sender(select(Message, User.username)).where(Message.room_id.in_(mine)).order_by(Message.id.desc())
         )
-        return await _page(session, query, limit, newest_first=True)
+        return await _page(session, query, limit, newest_first=True, viewer_id=user.id)
 
     async def last_id(self, session: AsyncSession, room_id: int) -> int | None:
         return await session.scalar(select(func.max(Message.id)).where(Message.room_id == room_id))
@@ -282,8 +290,10 @@ class MessageService:
         message.body = clean_body(body, self._max_length)
         message.edited_at = utcnow()
         await session.commit()
-        out = message_out(message, user.username)
-        await self._broker.publish(Event("room", room_id=out.room_id, frame=encode(MessageUpdated(message=out))))
+        reactions = await reactions_for(session, [message.id], user.id)
+        out = message_out(message, user.username, reactions.get(message.id, []))
+        frame = encode(MessageUpdated(message=for_everyone(out)))
+        await self._broker.publish(Event("room", room_id=out.room_id, frame=frame))
         return out
 
     async def delete(self, session: AsyncSession, user: User, message_id: int) -> None:
@@ -325,10 +335,19 @@ def _with_sender(query: Select[Message, str]) -> Select[Message, str]:
     return query.join(User, User.id == Message.sender_id)
 
 
-async def _page(session: AsyncSession, query: Select[Message, str], limit: int, *, newest_first: bool) -> Page:
+async def _page(
+    session: AsyncSession,
+    query: Select[Message, str],
+    limit: int,
+    *,
+    newest_first: bool,
+    viewer_id: int | None = None,
+) -> Page:
+    """One page of messages, with their reactions (one more query for the whole page)."""
     rows = (await session.execute(query.limit(limit + 1))).all()
     has_more = len(rows) > limit
-    messages = [message_out(message, username) for message, username in rows[:limit]]
+    reactions = await reactions_for(session, [message.id for message, _ in rows[:limit]], viewer_id)
+    messages = [message_out(message, username, reactions.get(message.id, [])) for message, username in rows[:limit]]
     if newest_first:
         messages.reverse()
     return Page(messages=messages, has_more=has_more)

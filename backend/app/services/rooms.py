@@ -1,6 +1,6 @@
 """Rooms and memberships. Who may see a room is a query filter, so the unauthorised get a 404."""
 
-from sqlalchemy import ColumnElement, Row, delete, exists, func, select
+from sqlalchemy import ColumnElement, Row, case, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -12,6 +12,7 @@ from app.realtime.broker import Broker, Event
 from app.realtime.frames import RoomDeleted, encode
 from app.realtime.hub import RoomHub
 from app.schemas import MemberOut, RoomCreate, RoomOut, UserPublic
+from app.services.read_state import newest_message_id, with_read_state
 
 GENERAL_ROOM = "general"
 CLOSE_ROOM_GONE = 4404
@@ -26,21 +27,45 @@ def visible_to(user: User) -> ColumnElement[bool]:
     return ~Room.is_private | is_member(user.id)
 
 
+def direct_peer_name(user_id: int) -> ColumnElement[str | None]:
+    """In a direct room, the other member's username (the room's name for the caller)."""
+    peer = (
+        select(User.username)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.room_id == Room.id, User.id != user_id)
+        .order_by(User.id)
+        .limit(1)
+        .correlate(Room)
+        .scalar_subquery()
+    )
+    return case((Room.dm_key.is_(None), None), else_=peer)
+
+
 def _room_query(user: User):  # type: ignore[no-untyped-def]
     member_count = select(func.count()).select_from(Membership).where(Membership.room_id == Room.id).scalar_subquery()
-    return select(Room, member_count.label("member_count"), is_member(user.id).label("joined"))
+    query = select(
+        Room,
+        member_count.label("member_count"),
+        is_member(user.id).label("joined"),
+        direct_peer_name(user.id).label("peer_name"),
+    )
+    return with_read_state(query, user.id)
 
 
-def _out(row: Row[Room, int, bool]) -> RoomOut:
-    room, member_count, joined = row
+def _out(row: Row[Room, int, bool, str | None, int | None, int]) -> RoomOut:
+    room, member_count, joined, peer_name, last_read_id, unread_count = row
     return RoomOut(
         id=room.id,
-        name=room.name,
+        # A direct room is named after the other person, for each of its two members.
+        name=peer_name if peer_name and joined else room.name,
         is_private=room.is_private,
         owner_id=room.owner_id,
         created_at=room.created_at,
         member_count=member_count,
         joined=bool(joined),
+        last_read_id=last_read_id,
+        unread_count=unread_count,
+        is_direct=room.dm_key is not None,
     )
 
 
@@ -123,6 +148,8 @@ class RoomService:
                 raise NotFound("room not found")
         elif (await self.get(session, user, room_id)).owner_id != user.id:
             raise Forbidden("only the room's owner or an admin can add members")
+        if await session.scalar(select(Room.dm_key).where(Room.id == room_id)) is not None:
+            raise Conflict("a direct room has exactly two members")
         invitee = await session.scalar(select(User).where(User.username_key == username.casefold()))
         if invitee is None or not invitee.is_active:
             raise NotFound("user not found")
@@ -142,8 +169,11 @@ class RoomService:
 
 
 async def add_membership(session: AsyncSession, room_id: int, user_id: int) -> None:
-    """Idempotent: joining twice, or racing another join, is not an error."""
+    """Idempotent: joining twice, or racing another join, is not an error. A new member has
+    read what was there before they came: their unread count starts at zero."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     await session.execute(
-        insert(Membership).values(room_id=room_id, user_id=user_id, joined_at=utcnow()).on_conflict_do_nothing()
+        insert(Membership)
+        .values(room_id=room_id, user_id=user_id, joined_at=utcnow(), last_read_id=newest_message_id(room_id))
+        .on_conflict_do_nothing()
     )

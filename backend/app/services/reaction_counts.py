@@ -1,0 +1,38 @@
+"""Reactions as a message shows them: one grouped query for a whole page of messages."""
+
+from collections.abc import Collection
+
+from sqlalchemy import case, false, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.models import Reaction
+from app.schemas import MessageOut, ReactionOut
+
+
+async def reactions_for(
+    session: AsyncSession, message_ids: Collection[int], viewer_id: int | None
+) -> dict[int, list[ReactionOut]]:
+    """Each message's reactions, emoji in order of first use, `me` for `viewer_id` (None: no one).
+
+    One query per page, served by the primary key (message_id, emoji, user_id)."""
+    if not message_ids:
+        return {}
+    mine = func.max(case((Reaction.user_id == viewer_id, 1), else_=0)) if viewer_id is not None else false()
+    rows = await session.execute(
+        select(Reaction.message_id, Reaction.emoji, func.count(), mine)
+        .where(Reaction.message_id.in_(set(message_ids)))
+        .group_by(Reaction.message_id, Reaction.emoji)
+        .order_by(Reaction.message_id, func.min(Reaction.created_at), Reaction.emoji)
+    )
+    found: dict[int, list[ReactionOut]] = {}
+    for message_id, emoji, count, me in rows:
+        found.setdefault(message_id, []).append(ReactionOut(emoji=emoji, count=count, me=bool(me)))
+    return found
+
+
+def for_everyone(message: MessageOut) -> MessageOut:
+    """The copy a broadcast frame carries: one text for every member, so nobody's `me`."""
+    if not any(reaction.me for reaction in message.reactions):
+        return message
+    reactions = [reaction.model_copy(update={"me": False}) for reaction in message.reactions]
+    return message.model_copy(update={"reactions": reactions})

@@ -1,0 +1,91 @@
+"""Reactions: one of each emoji per person per message; every member sees changes live."""
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.errors import Conflict, NotFound
+from app.models import Membership, Message, Reaction, User, utcnow
+from app.realtime.broker import Broker, Event
+from app.realtime.frames import ReactionFrame, encode
+from app.schemas import MessageOut, UserPublic
+from app.services.messages import message_out
+from app.services.reaction_counts import for_everyone, reactions_for
+
+# Different emoji one person may put on one message: plenty for expression, and it bounds
+# what one person can make every member download with each page.
+MAX_EMOJI_PER_PERSON = 20
+
+
+class ReactionService:
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
+
+    async def add(self, session: AsyncSession, user: User, message_id: int, emoji: str) -> MessageOut:
+        """Idempotent: a second identical reaction changes nothing (and tells no one)."""
+        message, sender = await self._message(session, user, message_id)
+        mine = set(
+            await session.scalars(
+                select(Reaction.emoji).where(Reaction.message_id == message_id, Reaction.user_id == user.id)
+            )
+        )
+        if emoji not in mine and len(mine) >= MAX_EMOJI_PER_PERSON:
+            raise Conflict(f"at most {MAX_EMOJI_PER_PERSON} different reactions per person on one message")
+        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+        added = await session.execute(
+            insert(Reaction)
+            .values(message_id=message_id, user_id=user.id, emoji=emoji, created_at=utcnow())
+            .on_conflict_do_nothing()
+        )
+        await session.commit()
+        return await self._answer(session, user, message, sender, emoji, changed=bool(added.rowcount), added=True)  # type: ignore[attr-defined]
+
+    async def remove(self, session: AsyncSession, user: User, message_id: int, emoji: str) -> MessageOut:
+        """Idempotent: removing a reaction that is not there changes nothing."""
+        message, sender = await self._message(session, user, message_id)
+        removed = await session.execute(
+            delete(Reaction).where(
+                Reaction.message_id == message_id, Reaction.user_id == user.id, Reaction.emoji == emoji
+            )
+        )
+        await session.commit()
+        return await self._answer(session, user, message, sender, emoji, changed=bool(removed.rowcount), added=False)  # type: ignore[attr-defined]
+
+    async def _message(self, session: AsyncSession, user: User, message_id: int) -> tuple[Message, str]:
+        """The message and its sender's name, if the caller is in its room and it is not deleted."""
+        row = (
+            await session.execute(
+                select(Message, User.username)
+                .join(User, User.id == Message.sender_id)
+                .join(Membership, (Membership.room_id == Message.room_id) & (Membership.user_id == user.id))
+                .where(Message.id == message_id, Message.deleted.is_(False))
+            )
+        ).first()
+        if row is None:
+            raise NotFound("message not found")
+        return row[0], row[1]
+
+    async def _answer(
+        self,
+        session: AsyncSession,
+        user: User,
+        message: Message,
+        sender: str,
+        emoji: str,
+        *,
+        changed: bool,
+        added: bool,
+    ) -> MessageOut:
+        """The message as the caller sees it; if something changed, one frame to the whole room."""
+        reactions = await reactions_for(session, [message.id], user.id)
+        out = message_out(message, sender, reactions.get(message.id, []))
+        if changed:
+            frame = ReactionFrame(
+                message=for_everyone(out),
+                user=UserPublic(id=user.id, username=user.username),
+                emoji=emoji,
+                added=added,
+            )
+            await self._broker.publish(Event("room", room_id=message.room_id, frame=encode(frame)))
+        return out
