@@ -161,6 +161,9 @@ class Page(BaseModel):
 # --- read state, reactions, direct rooms --------------------------------------------------------
 
 MAX_ID = 2**63 - 1  # ids beyond 64 bits would overflow both databases' integers
+# An id inside a JSON body: at most JSON's largest safe integer (JavaScript's
+# Number.MAX_SAFE_INTEGER). Beyond it, JSON tools that read numbers as doubles round ids.
+MAX_JSON_ID = 2**53 - 1
 # An emoji, or any short token (`:+1:`): 1 to 32 characters, none of them whitespace, a control
 # character or `/` (it also travels as a path segment). Compared exactly as sent.
 EMOJI_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f/]{1,32}$"
@@ -172,7 +175,7 @@ Emoji = Annotated[
 
 
 class ReadMarkerUpdate(BaseModel):
-    message_id: Annotated[int, Field(ge=1, le=MAX_ID)]
+    message_id: Annotated[int, Field(ge=1, le=MAX_JSON_ID)]
 
 
 class ReactionCreate(BaseModel):
