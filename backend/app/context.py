@@ -107,6 +107,7 @@ class AppContext:
         await self.messages.writer.stop()
         await self.broker.stop()
         await self.engine.dispose()
+        self.auth.hasher.close()
 
     async def readiness(self) -> Readiness:
         async def probe() -> None:

@@ -169,3 +169,24 @@ async def test_cannot_sign_out_someone_elses_device(client: httpx.AsyncClient, a
     assert (await client.delete("/sessions/abc", headers=alice.headers)).status_code == 422
     assert (await client.delete(f"/sessions/{2**70}", headers=alice.headers)).status_code == 422
     assert (await client.get("/users/me", headers=bob.headers)).status_code == 200
+
+
+async def test_bcrypt_runs_in_low_priority_threads_off_the_event_loop() -> None:
+    import os
+    import threading
+
+    from app.security import PasswordHasher
+
+    hasher = PasswordHasher(rounds=4)
+    try:
+        hashed = await hasher.hash("correct horse")
+        assert hashed.startswith("$2b$04$")
+        assert await hasher.verify("correct horse", hashed)
+        assert not await hasher.verify("wrong horse", hashed)
+        assert not await hasher.verify("x" * 73, hashed)
+        workers = [t for t in threading.enumerate() if t.name.startswith("bcrypt") and t.native_id]
+        assert workers
+        loop_nice = os.getpriority(os.PRIO_PROCESS, threading.get_native_id())
+        assert all(os.getpriority(os.PRIO_PROCESS, t.native_id) == min(19, loop_nice + 10) for t in workers)  # type: ignore[arg-type]
+    finally:
+        hasher.close()
