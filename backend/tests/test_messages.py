@@ -186,3 +186,17 @@ async def test_rest_sends_are_rate_limited(server_factory, settings_factory) -> 
         assert int(codes[-1].headers["retry-after"]) >= 1
         history = await http.get("/chat/history", params={"room_id": 1}, headers=alice.headers)
         assert len(history.json()["messages"]) == 3
+
+
+async def test_a_send_to_a_room_deleted_meanwhile_fails_alone(server: LiveServer, alice: Account) -> None:
+    """The group commit stores what it can: one send to a vanished room fails, the rest land."""
+    from app.errors import NotFound
+    from app.realtime.presence import Member
+
+    sender = Member(alice.id, "alice")
+    messages = server.context.messages
+    doomed = messages.send(987654, sender, "into the void", "void-1")
+    fine = messages.send(1, sender, "still here", "here-1")
+    with pytest.raises(NotFound):
+        await doomed
+    assert (await fine).message.body == "still here"
