@@ -91,11 +91,16 @@ class RoomService:
     async def exists(self, session: AsyncSession, room_id: int) -> bool:
         return await session.get(Room, room_id) is not None
 
-    async def require_member(self, session: AsyncSession, user: User, room_id: int) -> RoomOut:
-        room = await self.get(session, user, room_id)
-        if not room.joined:
+    async def require_member(self, session: AsyncSession, user: User, room_id: int) -> None:
+        """404 for a room the caller may not see, 403 for a public room they have not joined.
+
+        One indexed look-up: this guards every history page and REST send, so it does not
+        count members or unread messages as `get` does."""
+        row = (await session.execute(select(Room.is_private, is_member(user.id)).where(Room.id == room_id))).first()
+        if row is None or (row[0] and not row[1]):
+            raise NotFound("room not found")
+        if not row[1]:
             raise Forbidden("join the room first")
-        return room
 
     async def create(self, session: AsyncSession, user: User, data: RoomCreate) -> RoomOut:
         if await session.scalar(select(Room.id).where(Room.name_key == data.name.casefold())) is not None:
