@@ -15,7 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 from benchlib import env
-from benchlib.scenarios import Ctx, setup_fanout
+from benchlib.scenarios import Ctx, scenario_history, scenario_idle, scenario_storm, setup_fanout
 from benchlib.ws import close_all
 
 DEFAULT_RATES = {"fanout": 30000.0, "rooms": 20000.0}
@@ -29,6 +29,8 @@ APP_LAYERS = {
     "messages.py": "app: messages (services/messages.py, api/messages.py)",
     "ordering.py": "app: messages (services/messages.py, api/messages.py)",
     "frames.py": "app: frames (realtime/frames.py)",
+    "connection.py": "app: per-socket send path (realtime/connection.py, direct.py)",
+    "direct.py": "app: per-socket send path (realtime/connection.py, direct.py)",
 }
 LIB_LAYERS = (
     ("uvicorn websockets-sansio protocol", r"^uvicorn/protocols/websockets/"),
@@ -51,6 +53,7 @@ LEAF_LAYERS = (
     ("uvloop (C): epoll, socket reads, callback dispatch", r"^Runner\.run \(.*asyncio/runners\.py"),
     ("sqlite3 (C) in aiosqlite's threads", r"^_connection_worker_thread \(.*aiosqlite"),
     ("socket write (transport.write, C) from uvicorn's send", r"^WebSocketsSansIOProtocol\.send \("),
+    ("socket write (transport.write, C) from the fan-out fast path", r"^DirectSocket\.write \("),
 )
 
 _FRAME = re.compile(r"^(?P<func>.*?) \((?P<file>.*?)(?::(?P<line>\d+))?\)$")
@@ -151,8 +154,11 @@ async def run_profiles(chosen: list[str], workdir: Path, rate: float | None, sec
         return 1
     env.PROFILES_DIR.mkdir(parents=True, exist_ok=True)
     for kind in chosen:
+        if kind in ("storm", "idle", "history"):
+            await _profile_phase(kind, workdir, py_spy)
+            continue
         if kind not in DEFAULT_RATES:
-            print(f"bench: --profile covers fanout and rooms, not {kind}")
+            print(f"bench: --profile covers fanout, rooms, storm and idle (connects), not {kind}")
             continue
         offered = rate or DEFAULT_RATES[kind]
         print(f"\n== profile {kind} at {offered:,.0f} deliveries/s for {seconds:.0f}s", flush=True)
@@ -199,3 +205,39 @@ async def run_profiles(chosen: list[str], workdir: Path, rate: float | None, sec
             await setup.http.close()
             setup.server.stop()
     return 0
+
+
+async def _profile_phase(kind: str, workdir: Path, py_spy: str) -> None:
+    """py-spy over a scenario's measured phase: the reconnect storm, idle's 4,900 connects, or
+    history's one-at-a-time requests on SQLite."""
+    raw = env.PROFILES_DIR / f"{kind}.raw.txt"
+    rate_hz = 200
+    state: dict[str, object] = {}
+
+    async def start(server: object) -> None:
+        cmd = [
+            "taskset", "-c", str(env.GENERATOR_CORE), py_spy, "record", "--pid", str(server.pid),  # type: ignore[attr-defined]
+            "--rate", str(rate_hz), "--duration", "600", "--format", "raw", "--threads", "--nonblocking",
+            "--output", str(raw),
+        ]  # fmt: skip
+        state["spy"] = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        state["t0"] = time.monotonic()
+        await asyncio.sleep(0.5)
+
+    async def stop() -> None:
+        spy = state["spy"]
+        assert isinstance(spy, subprocess.Popen)
+        state["seconds"] = time.monotonic() - float(state["t0"])  # type: ignore[arg-type]
+        spy.send_signal(2)  # SIGINT: py-spy writes what it has
+        spy.communicate(timeout=60)
+
+    print(f"\n== profile {kind}", flush=True)
+    ctx = Ctx(quick=False, workdir=workdir / f"profile-{kind}", log=lambda line: print(line, flush=True))
+    ctx.on_measure_start, ctx.on_measure_stop = start, stop
+    runner = {"storm": scenario_storm, "idle": scenario_idle, "history": scenario_history}[kind]
+    ok, figures = await runner(ctx)
+    figures.pop("steps", None)
+    text = summarise(raw, float(state.get("seconds", 1.0)), rate_hz, f"server profile, {kind} (measured phase), backend {json.dumps(env.git_state())}")  # type: ignore[arg-type]
+    text += "\n## figures of that run\n" + json.dumps(figures) + "\n"
+    (env.PROFILES_DIR / f"{kind}.txt").write_text(text)
+    print(text)

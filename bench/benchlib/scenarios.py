@@ -29,6 +29,17 @@ class Ctx:
     workdir: Path
     log: Callable[[str], None]
     server_commands: list[str] = field(default_factory=list)
+    # `run.py --profile`: called around a scenario's measured phase (py-spy attaches to the server).
+    on_measure_start: Callable[[Server], Any] | None = None
+    on_measure_stop: Callable[[], Any] | None = None
+
+    async def measure_start(self, server: Server) -> None:
+        if self.on_measure_start is not None:
+            await self.on_measure_start(server)
+
+    async def measure_stop(self) -> None:
+        if self.on_measure_stop is not None:
+            await self.on_measure_stop()
 
     def server(self, name: str, **kwargs: Any) -> Server:
         server = Server(self.workdir / name, **kwargs)
@@ -224,9 +235,11 @@ async def scenario_idle(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
         await connect_all(warm, server.base, concurrency=32)
         await wait_quiet(rec, quiet=_pick(ctx.quick, 0.2, 1.0), limit=15)
         rss_before = server.rss_bytes()
+        await ctx.measure_start(server)
         t1 = time.monotonic()
         retries = await connect_all(rest, server.base, concurrency=64)
         connect_s = time.monotonic() - t1
+        await ctx.measure_stop()
         await wait_quiet(rec, quiet=_pick(ctx.quick, 0.2, 1.0), limit=30)
         await asyncio.sleep(_pick(ctx.quick, 0.2, 2.0))
         rss_after = server.rss_bytes()
@@ -460,10 +473,14 @@ async def scenario_history(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
             ctx.log(f"  {db}: bulk-loaded {data.messages:,} messages in {data.rooms.__len__()} rooms in {load_s:.1f}s")
             reader = accounts[0]
             await _history_queries(http, reader.token, data, _pick(ctx.quick, 10, 300), 1, rng)  # warm-up
+            if db == "sqlite":
+                await ctx.measure_start(server)
             cpu = CpuWindow(server)
             gen = CpuMeter()
             seq, bad1, wall1 = await _history_queries(http, reader.token, data, n_queries, 1, rng)
             server_cpu, generator_cpu = cpu.share(), gen.share()
+            if db == "sqlite":
+                await ctx.measure_stop()
             conc, bad2, wall2 = await _history_queries(http, reader.token, data, n_queries // 2, 8, rng)
             p_seq = percentiles_ms([int(x * 1e9) for x in seq])
             p_conc = percentiles_ms([int(x * 1e9) for x in conc])
@@ -563,6 +580,7 @@ async def scenario_storm(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
                         raise ConnectionError(f"reconnect failed 5 times: {exc!r}") from exc
                     await asyncio.sleep(random.uniform(0.1, 0.5) * tries)
 
+        await ctx.measure_start(server)
         gen = CpuMeter()
         cpu = CpuWindow(server)
         start = time.monotonic()
@@ -577,6 +595,7 @@ async def scenario_storm(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
             await asyncio.sleep(0.01)
         all_live_s = time.monotonic() - start if len(live_at) == len(clients) else None
         server_cpu, generator_cpu = cpu.share(), gen.share()
+        await ctx.measure_stop()
         await asyncio.sleep(_pick(ctx.quick, 0.2, 1.0))
         stop_posting.set()
         await poster_task
