@@ -50,16 +50,20 @@ async def test_hello_lists_who_is_online(
 
 
 async def test_token_expiry_closes_4401_unless_renewed_in_band(server_factory, settings_factory) -> None:  # type: ignore[no-untyped-def]
-    live = await server_factory(settings_factory(access_token_ttl_seconds=2))
+    import jwt
+
+    live = await server_factory(settings_factory(access_token_ttl_seconds=6))
     async with httpx.AsyncClient(base_url=live.url + "/api/v1") as http:
         alice = await register(http, "alice")
         renewed = await join(live, alice)
         lapsing = await join(live, alice)
-        await asyncio.sleep(1)
+        # Tokens count whole seconds: wait for one that expires strictly later than the first.
+        first_expiry = jwt.decode(alice.access_token, options={"verify_signature": False})["exp"]
+        await asyncio.sleep(2.1)
         fresh = (await http.post("/token/refresh", json={"refresh_token": alice.refresh_token})).json()
+        assert jwt.decode(fresh["access_token"], options={"verify_signature": False})["exp"] > first_expiry
         await renewed.send({"type": "auth", "token": fresh["access_token"]})
-        assert await lapsing.closed_with(timeout=5) == 4401
-        await asyncio.sleep(0.5)  # past the first token's expiry
+        assert await lapsing.closed_with(timeout=15) == 4401  # the first token's expiry
         await renewed.send({"type": "ping"})
         assert await renewed.recv_type("pong") == {"type": "pong"}
         await renewed.close()

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import orjson
 from fastapi import WebSocket
 from pydantic import ValidationError
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.context import AppContext
@@ -103,21 +104,19 @@ def parse_since(websocket: WebSocket) -> int | None:
     return int(raw)
 
 
-async def admit(context: AppContext, token: str | None, room_id: int) -> _Admission:
+async def admit(context: AppContext, db: AsyncSession, token: str | None, room_id: int) -> _Admission:
     """Who is connecting, to which room: refused with the close code API.md gives."""
     if not token:
         raise Refused(CLOSE_UNAUTHENTICATED, "missing token")
     try:
-        async with context.sessions() as session:
-            caller = await context.auth.authenticate(session, token)
-            try:
-                room = await context.rooms.get(session, caller.user, room_id)
-            except NotFound:
-                exists = await context.rooms.exists(session, room_id)
-                raise Refused(CLOSE_FORBIDDEN if exists else CLOSE_NO_ROOM, "room not available") from None
-            if not room.joined:  # a public room: connecting joins it
-                room = await context.rooms.join(session, caller.user, room_id)
-            last_id = await context.messages.last_id(session, room_id)
+        caller = await context.auth.authenticate(db, token)
+        try:
+            room, last_id = await context.rooms.get_with_newest(db, caller.user, room_id)
+        except NotFound:
+            exists = await context.rooms.exists(db, room_id)
+            raise Refused(CLOSE_FORBIDDEN if exists else CLOSE_NO_ROOM, "room not available") from None
+        if not room.joined:  # a public room: connecting joins it
+            room = await context.rooms.join(db, caller.user, room_id)
     except NotAuthenticated as exc:
         raise Refused(CLOSE_UNAUTHENTICATED, exc.detail) from None
     except Forbidden as exc:
@@ -168,29 +167,36 @@ async def _open(context: AppContext, websocket: WebSocket, room_id: int, started
     # Accept first, even to refuse: a close code (4401, 4403, 4404) only exists on an open socket.
     await websocket.accept(subprotocol=subprotocol)
     user_id: int | None = None
-    try:
-        check_origin(websocket, context.settings.cors_origins)
-        since = parse_since(websocket)
-        admission = await admit(context, token, room_id)
-        user_id = admission.member.id
-        check_connection_cap(context, user_id)
-    except Refused as refused:
-        await websocket.close(refused.code, refused.reason)
-        _log_session(websocket, user_id, room_id, refused.code, started)
-        return None
-    direct = DirectSocket.for_scope(websocket.scope) if context.settings.ws_direct_writes else None
-    if direct is not None:
-        direct.forget_handshake()
-    conn = ClientConnection(
-        websocket.send, admission.member, room_id, admission.session_id, context.settings.ws_send_queue_limit, direct
-    )
-    session = SocketSession(context, websocket, conn)
-    await context.hub.attach(conn)
-    try:
-        greeted = await session.greet(admission, since)
-    except BaseException:
-        await context.hub.detach(conn)
-        raise
+    # One database session from admission to replay: a reconnect storm costs fewer round trips.
+    async with context.sessions() as db:
+        try:
+            check_origin(websocket, context.settings.cors_origins)
+            since = parse_since(websocket)
+            admission = await admit(context, db, token, room_id)
+            user_id = admission.member.id
+            check_connection_cap(context, user_id)
+        except Refused as refused:
+            await websocket.close(refused.code, refused.reason)
+            _log_session(websocket, user_id, room_id, refused.code, started)
+            return None
+        direct = DirectSocket.for_scope(websocket.scope) if context.settings.ws_direct_writes else None
+        if direct is not None:
+            direct.forget_handshake()
+        conn = ClientConnection(
+            websocket.send,
+            admission.member,
+            room_id,
+            admission.session_id,
+            context.settings.ws_send_queue_limit,
+            direct,
+        )
+        session = SocketSession(context, websocket, conn)
+        await context.hub.attach(conn)
+        try:
+            greeted = await session.greet(db, admission, since)
+        except BaseException:
+            await context.hub.detach(conn)
+            raise
     if not greeted:
         await context.hub.detach(conn)
         _log_session(websocket, user_id, room_id, CLOSE_TRY_LATER, started)
@@ -228,7 +234,7 @@ class SocketSession:
         """Who closed, with what: this side's code, else the client's."""
         return self.conn.close_code or self.client_close_code
 
-    async def greet(self, admission: _Admission, since: int | None) -> bool:
+    async def greet(self, db: AsyncSession, admission: _Admission, since: int | None) -> bool:
         """`hello`, then what was missed since `since`; False if the socket had to close."""
         hello = admission.hello
         hello.online = [m.public() for m in await self.context.hub.online(self.conn.room_id)]
@@ -236,8 +242,7 @@ class SocketSession:
         if since is None:
             return True
         try:
-            async with self.context.sessions() as db:
-                missed, gap = await self.context.messages.since(db, self.conn.room_id, since)
+            missed, gap = await self.context.messages.since(db, self.conn.room_id, since)
         except DATABASE_DOWN:
             await self.websocket.close(CLOSE_TRY_LATER, "database unavailable")
             return False

@@ -6,7 +6,7 @@ import datetime as dt
 import logging
 from dataclasses import dataclass, field
 
-from sqlalchemy import Row, Select, Table, and_, func, or_, select, update
+from sqlalchemy import Row, Select, Table, and_, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from sqlalchemy.sql import insert
@@ -277,9 +277,6 @@ class MessageService:
         mine = select(Membership.room_id).where(Membership.user_id == user.id)
         query = _message_rows().where(Message.room_id.in_(mine)).order_by(Message.id.desc())
         return await _page(session, query, limit, newest_first=True, viewer_id=user.id)
-
-    async def last_id(self, session: AsyncSession, room_id: int) -> int | None:
-        return await session.scalar(select(func.max(Message.id)).where(Message.room_id == room_id))
 
     async def since(self, session: AsyncSession, room_id: int, after: int) -> tuple[list[MessageOut], bool]:
         """Messages after `after`, oldest first: the newest `replay_limit`, and True if more were missed."""

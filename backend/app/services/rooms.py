@@ -88,6 +88,15 @@ class RoomService:
             raise NotFound("room not found")
         return _out(row)
 
+    async def get_with_newest(self, session: AsyncSession, user: User, room_id: int) -> tuple[RoomOut, int | None]:
+        """The room and its newest message id, in one query: what a socket's `hello` needs."""
+        query = _room_query(user).add_columns(newest_message_id(Room.id).label("newest_message_id"))
+        row = (await session.execute(query.where(Room.id == room_id, visible_to(user)))).first()
+        if row is None:
+            raise NotFound("room not found")
+        *room, newest = row
+        return _out(tuple(room)), newest  # type: ignore[arg-type]
+
     async def exists(self, session: AsyncSession, room_id: int) -> bool:
         return await session.get(Room, room_id) is not None
 
