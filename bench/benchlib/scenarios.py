@@ -184,7 +184,7 @@ async def scenario_calibrate(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
         if ctx.quick:
             params = dict(start=1000.0, factor=2.0, duration=0.5, max_steps=1, refine=0, confirm=0)
         else:
-            params = dict(start=40000.0, factor=1.5, duration=3.0, max_steps=8, refine=2, confirm=0)
+            params = dict(start=40000.0, factor=1.5, duration=3.0, max_steps=6, refine=1, confirm=0)
         outcome = await search(load, log=ctx.log, **params)  # type: ignore[arg-type]
         best = outcome["best"]
         steps = outcome["steps"]
