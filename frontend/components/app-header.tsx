@@ -20,6 +20,7 @@ export function AppHeader({ user, children }: AppHeaderProps) {
       <div className="app-header-extra">{children}</div>
       <nav aria-label="Account" className="app-header-account">
         {user.role === "admin" && <Link href="/admin">Admin</Link>}
+        <Link href="/settings">Settings</Link>
         <span className="muted" title="Signed in as">
           {user.username}
         </span>

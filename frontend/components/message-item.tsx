@@ -4,20 +4,27 @@ import { describeError } from "../lib/api-error";
 import type { Message } from "../lib/api-types";
 import { formatFullTime, formatMessageTime } from "../lib/format-time";
 import { MessageEditForm } from "./message-edit-form";
+import { ReactionBar } from "./reaction-bar";
 
 interface MessageItemProps {
   message: Message;
   own: boolean;
   onEdit(messageId: number, body: string): Promise<void>;
   onDelete(messageId: number): Promise<void>;
+  /** Absent: reactions are shown but cannot be changed. */
+  onReact?(messageId: number, emoji: string, on: boolean): Promise<void>;
+  /** The message a search result jumped to. */
+  highlighted?: boolean;
 }
 
 type Mode = "view" | "editing" | "confirmDelete";
 
-function MessageItemView({ message, own, onEdit, onDelete }: MessageItemProps) {
+function MessageItemView({ message, own, onEdit, onDelete, onReact, highlighted = false }: MessageItemProps) {
   const [mode, setMode] = useState<Mode>("view");
   const [error, setError] = useState<string | null>(null);
+  const [picking, setPicking] = useState(false);
   const canChange = own && !message.deleted;
+  const canReact = !message.deleted && onReact !== undefined;
 
   const confirmDelete = async () => {
     try {
@@ -29,13 +36,28 @@ function MessageItemView({ message, own, onEdit, onDelete }: MessageItemProps) {
   };
 
   return (
-    <li className={own ? "message own" : "message"} data-message-id={message.id}>
+    <li
+      className={`message${own ? " own" : ""}${highlighted ? " highlighted" : ""}`}
+      data-message-id={message.id}
+      aria-current={highlighted ? "true" : undefined}
+    >
       <div className="message-meta">
         <span className="message-sender">{message.sender.username}</span>
         <time dateTime={message.created_at} title={formatFullTime(message.created_at)}>
           {formatMessageTime(message.created_at)}
         </time>
         {message.edited_at && !message.deleted && <span className="muted">(edited)</span>}
+        {canReact && (
+          <button
+            type="button"
+            className="reaction-add"
+            aria-label="Add reaction"
+            aria-expanded={picking}
+            onClick={() => setPicking((open) => !open)}
+          >
+            <span aria-hidden="true">☺+</span>
+          </button>
+        )}
       </div>
       {mode === "editing" ? (
         <MessageEditForm
@@ -51,6 +73,18 @@ function MessageItemView({ message, own, onEdit, onDelete }: MessageItemProps) {
       ) : (
         // Rendered as a text node: whatever the body holds is shown, never interpreted as HTML.
         <p className="message-body">{message.body}</p>
+      )}
+      {canReact && (
+        <ReactionBar
+          messageId={message.id}
+          reactions={message.reactions}
+          picking={picking}
+          onPicked={() => setPicking(false)}
+          onReact={onReact}
+        />
+      )}
+      {!message.deleted && !onReact && message.reactions.length > 0 && (
+        <p className="muted">{message.reactions.map((r) => `${r.emoji} ${r.count}`).join("  ")}</p>
       )}
       {error && (
         <p className="field-error" role="alert">

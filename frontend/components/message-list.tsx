@@ -1,4 +1,4 @@
-import { useEffect, useLayoutEffect, useRef } from "react";
+import { Fragment, useEffect, useLayoutEffect, useRef } from "react";
 
 import type { UserPublic } from "../lib/api-types";
 import type { MessageListState } from "../lib/message-list";
@@ -7,6 +7,8 @@ import { OutgoingItem } from "./outgoing-item";
 
 /** Within this many pixels of an edge counts as "at" it. */
 const EDGE_PX = 80;
+/** A message counts as seen once this much of it is in view (or it fills most of the view). */
+const SEEN_RATIO = 0.6;
 
 interface MessageListProps {
   list: MessageListState;
@@ -16,16 +18,46 @@ interface MessageListProps {
   onDiscard(clientId: string): void;
   onEdit(messageId: number, body: string): Promise<void>;
   onDelete(messageId: number): Promise<void>;
+  onReact?(messageId: number, emoji: string, on: boolean): Promise<void>;
+  /** A message has been on screen (for the read marker). */
+  onSeen?(messageId: number): void;
+  /** "New messages" goes above this one. */
+  dividerId?: number | null;
+  /** The message jumped to: scrolled into view and highlighted. */
+  highlightId?: number | null;
+  /** After a jump: load the next page towards the newest, or go straight to the newest. */
+  onLoadNewer?(): void;
+  onJumpToLatest?(): void;
 }
 
-export function MessageList({ list, me, onLoadOlder, onRetry, onDiscard, onEdit, onDelete }: MessageListProps) {
+export function MessageList({
+  list,
+  me,
+  onLoadOlder,
+  onRetry,
+  onDiscard,
+  onEdit,
+  onDelete,
+  onReact,
+  onSeen,
+  dividerId = null,
+  highlightId = null,
+  onLoadNewer,
+  onJumpToLatest,
+}: MessageListProps) {
   const ref = useRef<HTMLDivElement>(null);
   // Geometry as of the last scroll or render, i.e. before the DOM change being laid out.
   const before = useRef({ scrollTop: 0, scrollHeight: 0, firstId: 0, outbox: 0 });
-  const stickToBottom = useRef(true);
+  const stickToBottom = useRef(highlightId === null);
+  const shownTarget = useRef<"none" | "highlight" | "divider">("none");
+  const onSeenRef = useRef(onSeen);
+  useEffect(() => {
+    onSeenRef.current = onSeen;
+  });
 
   const firstId = list.messages[0]?.id ?? 0;
-  const lastKey = `${list.messages.at(-1)?.id ?? 0}:${list.outbox.length}`;
+  const lastId = list.messages.at(-1)?.id ?? 0;
+  const lastKey = `${lastId}:${list.outbox.length}`;
 
   useLayoutEffect(() => {
     const el = ref.current;
@@ -36,11 +68,32 @@ export function MessageList({ list, me, onLoadOlder, onRetry, onDiscard, onEdit,
     if (prev.firstId !== 0 && firstId !== 0 && firstId < prev.firstId) {
       // Older messages went in above: keep the ones being read where they were.
       el.scrollTop = prev.scrollTop + (el.scrollHeight - prev.scrollHeight);
-    } else if (stickToBottom.current) {
+    } else if (stickToBottom.current && !list.hasNewer) {
       el.scrollTop = el.scrollHeight;
     }
     before.current = { scrollTop: el.scrollTop, scrollHeight: el.scrollHeight, firstId, outbox: list.outbox.length };
-  }, [firstId, lastKey, list.loaded, list.outbox.length]);
+  }, [firstId, lastKey, list.loaded, list.outbox.length, list.hasNewer]);
+
+  // Once: bring the message jumped to, or else the first unread one, into view.
+  useLayoutEffect(() => {
+    const el = ref.current;
+    if (!el || shownTarget.current === "highlight") return;
+    const target = highlightId ?? (shownTarget.current === "none" ? dividerId : null);
+    if (target === null) return;
+    const item = el.querySelector<HTMLElement>(
+      highlightId !== null ? `[data-message-id="${target}"]` : ".unread-divider",
+    );
+    if (!item) return;
+    shownTarget.current = highlightId !== null ? "highlight" : "divider";
+    const box = el.getBoundingClientRect();
+    const at = item.getBoundingClientRect();
+    if (highlightId !== null || at.top < box.top) {
+      // The divider only moves the view when it is above it: all unread in view stays put.
+      item.scrollIntoView?.({ block: highlightId !== null ? "center" : "start" });
+      stickToBottom.current = false;
+      before.current = { ...before.current, scrollTop: el.scrollTop, scrollHeight: el.scrollHeight };
+    }
+  }, [highlightId, dividerId, lastKey]);
 
   // The list's box changes size (phone rotation, composer growing, a banner): whoever was
   // reading the newest messages keeps seeing them.
@@ -48,11 +101,41 @@ export function MessageList({ list, me, onLoadOlder, onRetry, onDiscard, onEdit,
     const el = ref.current;
     if (!el || typeof ResizeObserver === "undefined") return;
     const observer = new ResizeObserver(() => {
-      if (stickToBottom.current) el.scrollTop = el.scrollHeight;
+      if (stickToBottom.current && !list.hasNewer) el.scrollTop = el.scrollHeight;
     });
     observer.observe(el);
     return () => observer.disconnect();
-  }, []);
+  }, [list.hasNewer]);
+
+  // What is on screen counts as read: every message shown enough, as the view moves.
+  useEffect(() => {
+    const el = ref.current;
+    if (!el || typeof IntersectionObserver === "undefined") return;
+    const visible = new Set<number>();
+    const observer = new IntersectionObserver(
+      (entries) => {
+        for (const entry of entries) {
+          const id = Number((entry.target as HTMLElement).dataset.messageId);
+          const viewHeight = entry.rootBounds?.height ?? Infinity;
+          const shown =
+            entry.isIntersecting &&
+            (entry.intersectionRatio >= SEEN_RATIO || entry.intersectionRect.height >= viewHeight * SEEN_RATIO);
+          if (shown) visible.add(id);
+          else visible.delete(id);
+        }
+        if (visible.size > 0) onSeenRef.current?.(Math.max(...visible));
+      },
+      { root: el, threshold: [0, SEEN_RATIO, 1] },
+    );
+    for (const item of el.querySelectorAll<HTMLElement>("li[data-message-id]")) observer.observe(item);
+    return () => observer.disconnect();
+  }, [firstId, lastId, list.messages.length]);
+
+  // Without IntersectionObserver (old browsers, tests): the newest counts as seen at the bottom.
+  useEffect(() => {
+    if (typeof IntersectionObserver !== "undefined") return;
+    if (list.loaded && lastId && stickToBottom.current && !list.hasNewer) onSeenRef.current?.(lastId);
+  }, [list.loaded, lastId, list.hasNewer]);
 
   // A first page too short to scroll gives no scroll event: fetch more until it fills.
   useEffect(() => {
@@ -66,37 +149,69 @@ export function MessageList({ list, me, onLoadOlder, onRetry, onDiscard, onEdit,
     const el = ref.current;
     if (!el) return;
     before.current = { ...before.current, scrollTop: el.scrollTop, scrollHeight: el.scrollHeight };
-    stickToBottom.current = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX;
+    stickToBottom.current = atBottom;
     if (el.scrollTop < EDGE_PX && list.hasMore && !list.loadingOlder) onLoadOlder();
+    if (atBottom && list.hasNewer && !list.loadingNewer) onLoadNewer?.();
   };
 
   return (
-    <div ref={ref} className="message-list" role="log" aria-label="Messages" tabIndex={0} onScroll={onScroll}>
-      {list.hasMore && (
-        <div className="message-list-top">
-          <button type="button" onClick={onLoadOlder} disabled={list.loadingOlder}>
-            {list.loadingOlder ? "Loading…" : "Load older messages"}
-          </button>
-        </div>
+    <div className="message-list-frame">
+      <div ref={ref} className="message-list" role="log" aria-label="Messages" tabIndex={0} onScroll={onScroll}>
+        {list.hasMore && (
+          <div className="message-list-top">
+            <button type="button" onClick={onLoadOlder} disabled={list.loadingOlder}>
+              {list.loadingOlder ? "Loading…" : "Load older messages"}
+            </button>
+          </div>
+        )}
+        {!list.loaded && <p className="muted message-list-empty">Loading messages…</p>}
+        {list.loaded && !list.hasMore && list.messages.length === 0 && list.outbox.length === 0 && (
+          <p className="muted message-list-empty">No messages yet. Say hello!</p>
+        )}
+        <ol>
+          {list.messages.map((message) => (
+            <Fragment key={message.id}>
+              {message.id === dividerId && (
+                <li className="unread-divider" role="separator" aria-label="New messages">
+                  <span>New messages</span>
+                </li>
+              )}
+              <MessageItem
+                message={message}
+                own={message.sender.id === me.id}
+                onEdit={onEdit}
+                onDelete={onDelete}
+                onReact={onReact}
+                highlighted={message.id === highlightId}
+              />
+            </Fragment>
+          ))}
+          {!list.hasNewer &&
+            list.outbox.map((item) => (
+              <OutgoingItem key={item.clientId} item={item} username={me.username} onRetry={onRetry} onDiscard={onDiscard} />
+            ))}
+        </ol>
+        {list.hasNewer && (
+          <div className="message-list-bottom">
+            <button type="button" onClick={onLoadNewer} disabled={list.loadingNewer}>
+              {list.loadingNewer ? "Loading…" : "Load newer messages"}
+            </button>
+          </div>
+        )}
+      </div>
+      {list.hasNewer && onJumpToLatest && (
+        <button
+          type="button"
+          className="jump-latest"
+          onClick={() => {
+            stickToBottom.current = true; // the newest page lands at the bottom, in view
+            onJumpToLatest();
+          }}
+        >
+          Jump to the newest messages ↓
+        </button>
       )}
-      {!list.loaded && <p className="muted message-list-empty">Loading messages…</p>}
-      {list.loaded && !list.hasMore && list.messages.length === 0 && list.outbox.length === 0 && (
-        <p className="muted message-list-empty">No messages yet. Say hello!</p>
-      )}
-      <ol>
-        {list.messages.map((message) => (
-          <MessageItem
-            key={message.id}
-            message={message}
-            own={message.sender.id === me.id}
-            onEdit={onEdit}
-            onDelete={onDelete}
-          />
-        ))}
-        {list.outbox.map((item) => (
-          <OutgoingItem key={item.clientId} item={item} username={me.username} onRetry={onRetry} onDiscard={onDiscard} />
-        ))}
-      </ol>
     </div>
   );
 }

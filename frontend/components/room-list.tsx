@@ -3,6 +3,8 @@ import { useState } from "react";
 
 import { describeError } from "../lib/api-error";
 import type { Room } from "../lib/api-types";
+import { unreadBadge } from "../lib/read-state";
+import { groupRooms } from "../lib/room-list";
 import { CreateRoomForm } from "./create-room-form";
 
 interface RoomListProps {
@@ -16,8 +18,7 @@ interface RoomListProps {
 
 export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate }: RoomListProps) {
   const [error, setError] = useState<string | null>(null);
-  const joined = rooms.filter((room) => room.joined);
-  const joinable = rooms.filter((room) => !room.joined);
+  const { rooms: joined, direct, joinable } = groupRooms(rooms);
 
   const join = async (room: Room) => {
     setError(null);
@@ -34,18 +35,19 @@ export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate }: 
       {joined.length === 0 && <p className="muted">You are in no room yet.</p>}
       <ul>
         {joined.map((room) => (
-          <li key={room.id}>
-            <Link
-              href={{ pathname: "/chat/", query: { room: room.id } }}
-              aria-current={room.id === activeRoomId ? "page" : undefined}
-              onClick={onNavigate}
-            >
-              <span aria-hidden="true">{room.is_private ? "🔒" : "#"}</span> {room.name}
-              {room.is_private && <span className="visually-hidden"> (private)</span>}
-            </Link>
-          </li>
+          <RoomLink key={room.id} room={room} active={room.id === activeRoomId} onNavigate={onNavigate} />
         ))}
       </ul>
+      {direct.length > 0 && (
+        <>
+          <h2>Direct messages</h2>
+          <ul aria-label="Direct messages">
+            {direct.map((room) => (
+              <RoomLink key={room.id} room={room} active={room.id === activeRoomId} onNavigate={onNavigate} />
+            ))}
+          </ul>
+        </>
+      )}
       {joinable.length > 0 && (
         <>
           <h2>Public rooms</h2>
@@ -70,5 +72,35 @@ export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate }: 
       )}
       <CreateRoomForm onCreate={onCreate} />
     </nav>
+  );
+}
+
+function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; onNavigate?(): void }) {
+  // The room being read counts as read: its own badge would only flicker as messages arrive.
+  const unread = active ? 0 : room.unread_count;
+  return (
+    <li>
+      <Link
+        href={{ pathname: "/chat/", query: { room: room.id } }}
+        aria-current={active ? "page" : undefined}
+        onClick={onNavigate}
+        className={unread > 0 ? "has-unread" : undefined}
+      >
+        <span className="room-link-name">
+          <span aria-hidden="true">{room.is_direct ? "@" : room.is_private ? "🔒" : "#"}</span> {room.name}
+          {room.is_direct ? (
+            <span className="visually-hidden"> (direct message)</span>
+          ) : (
+            room.is_private && <span className="visually-hidden"> (private)</span>
+          )}
+        </span>
+        {unread > 0 && (
+          <span className="unread-badge" data-testid="unread-count">
+            {unreadBadge(unread)}
+            <span className="visually-hidden"> unread</span>
+          </span>
+        )}
+      </Link>
+    </li>
   );
 }

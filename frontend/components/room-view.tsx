@@ -1,7 +1,9 @@
-import { useCallback } from "react";
+import { useCallback, useState } from "react";
 
 import { api } from "../lib/api";
 import type { Room, User } from "../lib/api-types";
+import { firstUnreadId } from "../lib/read-state";
+import { useReadMarker } from "../lib/use-read-marker";
 import { useRoomSocket } from "../lib/use-room-socket";
 import { AddMemberForm } from "./add-member-form";
 import { Composer } from "./composer";
@@ -14,24 +16,51 @@ interface RoomViewProps {
   room: Room;
   me: User;
   onRoomClosed(roomId: number): void;
+  /** The person's read marker moved in some room (this tab or another): its count changed. */
+  onRoomRead?(roomId: number): void;
+  /** Opens the direct room with someone. */
+  onMessagePerson?(username: string): Promise<void>;
+  /** Open around this message (a search result) instead of at the newest. */
+  focusMessageId?: number | null;
 }
 
 /** One open room. Mount with key={room.id}: a new room starts from fresh state. */
-export function RoomView({ room, me, onRoomClosed }: RoomViewProps) {
-  const view = useRoomSocket(room.id, { onRoomClosed });
-  const canInvite = room.is_private && (room.owner_id === me.id || me.role === "admin");
+export function RoomView({ room, me, onRoomClosed, onRoomRead, onMessagePerson, focusMessageId = null }: RoomViewProps) {
+  const marker = useReadMarker(room.id);
+  const { noteServer } = marker;
+  const onRead = useCallback(
+    (roomId: number, messageId: number) => {
+      if (roomId === room.id) noteServer(messageId);
+      onRoomRead?.(roomId);
+    },
+    [room.id, noteServer, onRoomRead],
+  );
+  const view = useRoomSocket(room.id, { onRoomClosed, onRead, focusMessageId });
+  const canInvite = room.is_private && !room.is_direct && (room.owner_id === me.id || me.role === "admin");
   const addMember = useCallback(async (username: string) => {
     await api.rooms.addMember(room.id, username);
   }, [room.id]);
+
+  // The divider marks what was unread when the room opened: up to the newest message then.
+  const [ceiling, setCeiling] = useState<number | null>(null);
+  const newest = view.list.messages.at(-1)?.id ?? 0;
+  const ready = view.list.loaded && marker.opened.known;
+  // Set once, during render (React's pattern for state derived from an earlier render).
+  if (ready && ceiling === null) setCeiling(newest);
+  const dividerId = firstUnreadId(view.list.messages, marker.opened.lastReadId, me.id, ceiling);
 
   return (
     <div className="room">
       <main className="room-main" aria-labelledby="room-title">
         <div className="room-header">
           <h1 id="room-title">
-            <span aria-hidden="true">{room.is_private ? "🔒 " : "# "}</span>
+            <span aria-hidden="true">{room.is_direct ? "@ " : room.is_private ? "🔒 " : "# "}</span>
             {room.name}
-            {room.is_private && <span className="visually-hidden"> (private room)</span>}
+            {room.is_direct ? (
+              <span className="visually-hidden"> (direct message)</span>
+            ) : (
+              room.is_private && <span className="visually-hidden"> (private room)</span>
+            )}
           </h1>
           <ConnectionBadge status={view.status} />
         </div>
@@ -53,12 +82,22 @@ export function RoomView({ room, me, onRoomClosed }: RoomViewProps) {
           onDiscard={view.discard}
           onEdit={view.edit}
           onDelete={view.remove}
+          onReact={view.react}
+          onSeen={marker.seen}
+          dividerId={dividerId}
+          highlightId={focusMessageId}
+          onLoadNewer={view.loadNewer}
+          onJumpToLatest={view.jumpToLatest}
         />
         <TypingIndicator typists={view.presence.typing} />
         <Composer onSend={view.send} onTyping={view.notifyTyping} disabled={view.closedReason !== null} />
       </main>
       <aside className="room-aside" aria-label="Room details">
-        <OnlineMembers online={view.presence.online} me={me} />
+        <OnlineMembers
+          online={view.presence.online}
+          me={me}
+          onMessage={room.is_direct ? undefined : onMessagePerson}
+        />
         {canInvite && <AddMemberForm onAdd={addMember} />}
       </aside>
     </div>

@@ -11,6 +11,7 @@ import type {
   Room,
   RoomMember,
   ServerFrameType,
+  Session,
   TokenPair,
   User,
 } from "../lib/api-types";
@@ -33,6 +34,8 @@ const SERVER_FRAMES: FrameFields = {
   typing: ["type", "user"],
   error: ["type", "code", "detail", "retry_after"],
   room_deleted: ["type", "room_id"],
+  reaction: ["type", "message", "user", "emoji", "added"],
+  read: ["type", "room_id", "message_id"],
   gap: ["type"],
   pong: ["type"],
 };
@@ -41,15 +44,37 @@ const SERVER_FRAMES: FrameFields = {
 const RESPONSES: [string, string, string, readonly string[]][] = [
   ["post", "/api/v1/signup", "201", fieldsOf<User>()(["id", "username", "role", "is_active", "created_at"])],
   ["post", "/api/v1/token", "200", fieldsOf<TokenPair>()(["access_token", "refresh_token", "token_type", "expires_in"])],
-  ["get", "/api/v1/rooms", "200", fieldsOf<Room>()(["id", "name", "is_private", "owner_id", "created_at", "member_count", "joined"])],
+  [
+    "get",
+    "/api/v1/rooms",
+    "200",
+    fieldsOf<Room>()([
+      "id",
+      "name",
+      "is_private",
+      "owner_id",
+      "created_at",
+      "member_count",
+      "joined",
+      "last_read_id",
+      "unread_count",
+      "is_direct",
+    ]),
+  ],
   ["get", "/api/v1/rooms/{room_id}/members", "200", fieldsOf<RoomMember>()(["user", "online"])],
   ["get", "/api/v1/chat/history", "200", fieldsOf<Page>()(["messages", "has_more"])],
   [
     "post",
     "/api/v1/rooms/{room_id}/messages",
     "201",
-    fieldsOf<Message>()(["id", "room_id", "sender", "body", "client_id", "created_at", "edited_at", "deleted"]),
+    fieldsOf<Message>()(["id", "room_id", "sender", "body", "client_id", "created_at", "edited_at", "deleted", "reactions"]),
   ],
+  ["get", "/api/v1/sessions", "200", fieldsOf<Session>()(["id", "created_at", "last_used_at", "user_agent", "ip", "current"])],
+  ["get", "/api/v1/chat/search", "200", fieldsOf<Page>()(["messages", "has_more"])],
+  // Answers that are a Room or a Message, checked for the fields the UI reads from them.
+  ["post", "/api/v1/dm", "200", ["id", "name", "is_private", "joined", "is_direct", "unread_count", "last_read_id"]],
+  ["post", "/api/v1/messages/{message_id}/reactions", "200", ["id", "body", "reactions"]],
+  ["delete", "/api/v1/messages/{message_id}/reactions/{emoji}", "200", ["id", "body", "reactions"]],
   ["get", "/api/v1/admin/stats", "200", fieldsOf<AdminStats>()(["users", "rooms", "messages", "connections"])],
 ];
 

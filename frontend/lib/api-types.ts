@@ -31,6 +31,12 @@ export interface Room {
   created_at: string;
   member_count: number;
   joined: boolean;
+  /** The newest message id the caller has read here (null: none yet). */
+  last_read_id: number | null;
+  /** Messages after the read marker, by others, not deleted. */
+  unread_count: number;
+  /** A direct room of two people; `name` is then the other person's username. */
+  is_direct: boolean;
 }
 
 export interface RoomMember {
@@ -47,6 +53,24 @@ export interface Message {
   created_at: string;
   edited_at: string | null;
   deleted: boolean;
+  /** In order of first use; `me` is always false in broadcast frames (see the reaction frame). */
+  reactions: Reaction[];
+}
+
+export interface Reaction {
+  emoji: string;
+  count: number;
+  me: boolean;
+}
+
+/** A signed-in device (one refresh-token family). */
+export interface Session {
+  id: number;
+  created_at: string;
+  last_used_at: string;
+  user_agent: string | null;
+  ip: string | null;
+  current: boolean;
 }
 
 export interface Page {
@@ -71,6 +95,9 @@ export const LIMITS = {
   roomNameMax: 64,
   messageMax: 4000,
   historyPage: 50,
+  searchMin: 2,
+  searchMax: 200,
+  emojiMax: 32,
 } as const;
 
 // ---- WebSocket frames -------------------------------------------------------------
@@ -101,6 +128,10 @@ export type ServerFrame =
       retry_after?: number;
     }
   | { type: "room_deleted"; room_id: number }
+  /** One copy for the whole room: apply user/emoji/added to your own `me` flags. */
+  | { type: "reaction"; message: Message; user: UserPublic; emoji: string; added: boolean }
+  /** The reader's own marker moved (sent to all their sockets, whatever room they are in). */
+  | { type: "read"; room_id: number; message_id: number }
   | { type: "gap" }
   | { type: "pong" };
 

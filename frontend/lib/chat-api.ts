@@ -1,11 +1,18 @@
 // Typed endpoints of API.md, over the one ApiClient transport.
 
 import type { ApiClient } from "./api-client";
-import type { AdminStats, Message, Page, Role, Room, RoomMember, User } from "./api-types";
+import type { AdminStats, Message, Page, Role, Room, RoomMember, Session, User } from "./api-types";
 
 export interface HistoryQuery {
   before?: number;
   after?: number;
+  limit?: number;
+}
+
+export interface SearchQuery {
+  roomId?: number;
+  /** Only messages with a smaller id: the next page of results (they come newest first). */
+  before?: number;
   limit?: number;
 }
 
@@ -19,6 +26,14 @@ export function chatApi(client: ApiClient) {
     logout: () => client.logout(),
     me: () => client.get<User>("/users/me"),
 
+    sessions: {
+      list: () => client.get<Session[]>("/sessions"),
+      signOut: (sessionId: number) => client.delete(`/sessions/${sessionId}`),
+    },
+
+    /** The private room of the caller and `username`, created on first use. */
+    directRoom: (username: string) => client.post<Room>("/dm", { username }),
+
     rooms: {
       list: () => client.get<Room[]>("/rooms"),
       get: (roomId: number) => client.get<Room>(`/rooms/${roomId}`),
@@ -29,6 +44,9 @@ export function chatApi(client: ApiClient) {
       members: (roomId: number) => client.get<RoomMember[]>(`/rooms/${roomId}/members`),
       addMember: (roomId: number, username: string) =>
         client.post<unknown>(`/rooms/${roomId}/members`, { username }),
+      /** Moves the read marker forward (the server ignores an older id). */
+      markRead: (roomId: number, messageId: number) =>
+        client.post(`/rooms/${roomId}/read`, { message_id: messageId }),
     },
 
     messages: {
@@ -38,6 +56,13 @@ export function chatApi(client: ApiClient) {
         client.post<Message>(`/rooms/${roomId}/messages`, { body, client_id: clientId }),
       edit: (messageId: number, body: string) => client.patch<Message>(`/messages/${messageId}`, { body }),
       remove: (messageId: number) => client.delete(`/messages/${messageId}`),
+      react: (messageId: number, emoji: string) =>
+        client.post<Message>(`/messages/${messageId}/reactions`, { emoji }),
+      unreact: (messageId: number, emoji: string) =>
+        client.delete<Message>(`/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`),
+      /** Newest first, over the caller's rooms (or one of them). */
+      search: (q: string, query: SearchQuery = {}) =>
+        client.get<Page>("/chat/search", { q, room_id: query.roomId, before: query.before, limit: query.limit }),
     },
 
     admin: {

@@ -2,8 +2,13 @@
 // id and in ascending id order whatever order they arrive in (history pages, live frames,
 // replays after a reconnect); messages being sent wait in an outbox until their echo,
 // recognised by client_id, confirms them.
+//
+// The list is normally "attached": it ends at the room's newest message and live messages
+// join it. After a jump to an older message (a search result) it is a window that ends before
+// the newest ("hasNewer"): live messages wait in `buffer` until paging forward reaches them.
 
-import type { Message } from "./api-types";
+import type { Message, UserPublic } from "./api-types";
+import { applyReactionChange, keepMyFlags, sameReactions } from "./reactions";
 
 export interface OutgoingMessage {
   clientId: string;
@@ -24,13 +29,26 @@ export interface MessageListState {
   /** The server has messages older than the first one here. */
   hasMore: boolean;
   loadingOlder: boolean;
+  /** A window away from the newest: the server has messages newer than the last one here. */
+  hasNewer: boolean;
+  loadingNewer: boolean;
+  /** Live messages that arrived while the list was a window (ascending, unique). */
+  buffer: Message[];
 }
 
 export type MessageListAction =
   | { type: "reset" }
-  | { type: "pageLoaded"; messages: Message[]; hasMore: boolean; position: "latest" | "older" }
+  | { type: "pageLoaded"; messages: Message[]; hasMore: boolean; position: "latest" | "older" | "newer" }
+  /** The list becomes these messages (a jump): `hasNewer` when they end before the newest. */
+  | { type: "windowLoaded"; messages: Message[]; hasOlder: boolean; hasNewer: boolean }
   | { type: "olderRequested" }
   | { type: "olderFailed" }
+  | { type: "newerRequested" }
+  | { type: "newerFailed" }
+  /** A `reaction` frame: counts for everyone, `me` changed only if `myId` made it. */
+  | { type: "reaction"; message: Message; user: UserPublic; emoji: string; added: boolean; myId: number }
+  /** The REST answer to one's own reaction: exact counts and flags. */
+  | { type: "reactionsSet"; message: Message }
   | { type: "received"; message: Message }
   | { type: "updated"; message: Message }
   | { type: "deleted"; messageId: number }
@@ -46,6 +64,9 @@ export const initialMessageListState: MessageListState = {
   loaded: false,
   hasMore: false,
   loadingOlder: false,
+  hasNewer: false,
+  loadingNewer: false,
+  buffer: [],
 };
 
 /**
@@ -59,9 +80,36 @@ function fresher(current: Message, incoming: Message): Message {
   return incomingEdit > currentEdit ? incoming : current;
 }
 
-/** An explicit update frame wins over what is held, unless that was deleted since. */
+/** An explicit update frame wins over what is held, unless that was deleted since. Its
+ *  reactions carry nobody's `me` (one frame for the room): the held flags stay. */
 function updated(current: Message, incoming: Message): Message {
-  return current.deleted && !incoming.deleted ? current : incoming;
+  if (current.deleted && !incoming.deleted) return current;
+  return { ...incoming, reactions: keepMyFlags(current.reactions, incoming.reactions ?? []) };
+}
+
+/** Changes the held copy of one message, in the list or the buffer; same state if absent. */
+function changeMessage(
+  state: MessageListState,
+  messageId: number,
+  change: (message: Message) => Message,
+): MessageListState {
+  for (const key of ["messages", "buffer"] as const) {
+    const list = state[key];
+    const at = lowerBound(list, messageId);
+    const found = list[at];
+    if (found && found.id === messageId) {
+      const next = change(found);
+      if (next === found) return state;
+      const copy = [...list];
+      copy[at] = next;
+      return { ...state, [key]: copy };
+    }
+  }
+  return state;
+}
+
+function withReactions(message: Message, reactions: Message["reactions"]): Message {
+  return sameReactions(message.reactions, reactions) ? message : { ...message, reactions };
 }
 
 /** Index of the first message whose id is >= id (binary search over ascending ids). */
@@ -127,11 +175,40 @@ export function messageListReducer(state: MessageListState, action: MessageListA
       return initialMessageListState;
 
     case "pageLoaded": {
+      if (action.position === "newer") {
+        // Paging forward through a window: once a page reaches the newest, live messages
+        // held meanwhile join, and the list is attached again.
+        const reached = !action.hasMore;
+        const incoming = reached ? [...action.messages, ...state.buffer] : action.messages;
+        return {
+          ...state,
+          messages: mergeMessages(state.messages, incoming),
+          outbox: withoutOutgoing(state.outbox, confirmedIds(incoming)),
+          hasNewer: !reached,
+          buffer: reached ? [] : state.buffer,
+          loadingNewer: false,
+        };
+      }
       const messages = mergeMessages(state.messages, action.messages);
       const outbox = withoutOutgoing(state.outbox, confirmedIds(action.messages));
       // Only a page of older messages or the very first page says anything about what lies before.
       const hasMore = action.position === "older" || !state.loaded ? action.hasMore : state.hasMore;
       return { ...state, messages, outbox, hasMore, loaded: true, loadingOlder: false };
+    }
+
+    case "windowLoaded": {
+      const messages = mergeMessages([], action.hasNewer ? action.messages : [...action.messages, ...state.buffer]);
+      return {
+        ...state,
+        messages,
+        outbox: withoutOutgoing(state.outbox, confirmedIds(messages)),
+        loaded: true,
+        hasMore: action.hasOlder,
+        loadingOlder: false,
+        hasNewer: action.hasNewer,
+        loadingNewer: false,
+        buffer: action.hasNewer ? state.buffer : [],
+      };
     }
 
     case "olderRequested":
@@ -140,29 +217,52 @@ export function messageListReducer(state: MessageListState, action: MessageListA
     case "olderFailed":
       return { ...state, loadingOlder: false };
 
+    case "newerRequested":
+      return { ...state, loadingNewer: true };
+
+    case "newerFailed":
+      return { ...state, loadingNewer: false };
+
+    case "reaction":
+      return changeMessage(state, action.message.id, (held) =>
+        held.deleted
+          ? held
+          : withReactions(
+              held,
+              applyReactionChange(
+                held.reactions,
+                { reactions: action.message.reactions, user: action.user, emoji: action.emoji, added: action.added },
+                action.myId,
+              ),
+            ),
+      );
+
+    case "reactionsSet":
+      return changeMessage(state, action.message.id, (held) => withReactions(held, action.message.reactions));
+
     case "received": {
+      if (state.hasNewer) {
+        // A window away from the newest: hold it until paging forward gets there.
+        const buffer = mergeMessages(state.buffer, [action.message]);
+        const outbox = withoutOutgoing(state.outbox, confirmedIds([action.message]));
+        if (buffer === state.buffer && outbox === state.outbox) return state;
+        return { ...state, buffer, outbox };
+      }
       const messages = mergeMessages(state.messages, [action.message]);
       const outbox = withoutOutgoing(state.outbox, confirmedIds([action.message]));
       if (messages === state.messages && outbox === state.outbox) return state;
       return { ...state, messages, outbox };
     }
 
-    case "updated": {
+    case "updated":
       // Only refresh a message we hold: an edit of one older than the loaded pages is
       // picked up when that page loads.
-      const at = lowerBound(state.messages, action.message.id);
-      if (state.messages[at]?.id !== action.message.id) return state;
-      return { ...state, messages: mergeMessages(state.messages, [action.message], updated) };
-    }
+      return changeMessage(state, action.message.id, (held) => updated(held, action.message));
 
-    case "deleted": {
-      const at = lowerBound(state.messages, action.messageId);
-      const found = state.messages[at];
-      if (!found || found.id !== action.messageId || found.deleted) return state;
-      const messages = [...state.messages];
-      messages[at] = { ...found, body: "", deleted: true };
-      return { ...state, messages };
-    }
+    case "deleted":
+      return changeMessage(state, action.messageId, (held) =>
+        held.deleted ? held : { ...held, body: "", deleted: true, reactions: [] },
+      );
 
     case "sendStarted":
       return {
@@ -185,7 +285,9 @@ export function messageListReducer(state: MessageListState, action: MessageListA
     case "gap":
       // The server skipped messages between what we hold and what it replays next. Rather
       // than show a list with a hole in it, keep only what comes next and let the older
-      // pages load from /chat/history as the person scrolls up.
+      // pages load from /chat/history as the person scrolls up. (In a window, paging forward
+      // fetches everything anyway: only the held live messages go.)
+      if (state.hasNewer) return { ...state, buffer: [] };
       return { ...state, messages: [], hasMore: true, loadingOlder: false };
   }
 }

@@ -19,6 +19,8 @@ const SEND_TIMEOUT_MS = 10_000;
 const TYPING_TTL_MS = 5_000;
 /** Typing frames are throttled to one per this interval; the TTL above outlives it. */
 const TYPING_THROTTLE_MS = 3_000;
+/** Messages loaded on each side of a message jumped to. */
+const AROUND = 25;
 
 export type FrameHandlers = { [T in ServerFrameType]?: (frame: FrameOf<T>) => void };
 
@@ -39,9 +41,15 @@ export interface RoomSocketView {
   retry(clientId: string): void;
   discard(clientId: string): void;
   loadOlder(): void;
+  /** After a jump: the next page towards the newest message. */
+  loadNewer(): void;
+  /** After a jump: back to the newest messages. */
+  jumpToLatest(): void;
   notifyTyping(): void;
   edit(messageId: number, body: string): Promise<void>;
   remove(messageId: number): Promise<void>;
+  /** Adds (`on`) or takes back one of the person's reactions. */
+  react(messageId: number, emoji: string, on: boolean): Promise<void>;
 }
 
 export interface UseRoomSocketOptions {
@@ -49,11 +57,16 @@ export interface UseRoomSocketOptions {
   createSocket?: WebSocketFactory;
   /** Called when the server says the room is gone or no longer ours. */
   onRoomClosed?: (roomId: number) => void;
+  /** Open the room around this message (a search result) instead of at its newest. */
+  focusMessageId?: number | null;
+  /** The person's read marker moved, in this room or any other (a `read` frame). */
+  onRead?: (roomId: number, messageId: number) => void;
 }
 
 export function useRoomSocket(roomId: number, options: UseRoomSocketOptions = {}): RoomSocketView {
   const api = options.api ?? defaultApi;
-  const { createSocket, onRoomClosed } = options;
+  const { createSocket, onRoomClosed, onRead } = options;
+  const focusMessageId = options.focusMessageId ?? null;
   const [list, dispatch] = useReducer(messageListReducer, initialMessageListState);
   const [presence, dispatchPresence] = useReducer(presenceReducer, initialPresenceState);
   const [status, setStatus] = useState<ConnectionStatus>("connecting");
@@ -64,6 +77,9 @@ export function useRoomSocket(roomId: number, options: UseRoomSocketOptions = {}
   // The latest state, for callbacks and frame handlers that outlive a render.
   const listRef = useRef(list);
   const onRoomClosedRef = useRef(onRoomClosed);
+  const onReadRef = useRef(onRead);
+  /** Who this socket belongs to (from `hello`): reaction frames change only their flags. */
+  const myIdRef = useRef<number | null>(null);
   /** client_ids sent on the socket and not yet echoed, oldest first: an `error` frame
    *  carries no client_id, but the server answers one socket's frames in order. */
   const awaitingEcho = useRef<string[]>([]);
@@ -73,6 +89,7 @@ export function useRoomSocket(roomId: number, options: UseRoomSocketOptions = {}
   useEffect(() => {
     listRef.current = list;
     onRoomClosedRef.current = onRoomClosed;
+    onReadRef.current = onRead;
   });
 
   const settle = useCallback((clientId: string) => {
@@ -121,6 +138,19 @@ export function useRoomSocket(roomId: number, options: UseRoomSocketOptions = {}
       return page.messages.at(-1)?.id ?? null;
     };
 
+    /** The messages around `focus`; the resume point, or null while newer ones remain to page. */
+    const loadAround = async (focus: number): Promise<number | null> => {
+      const [upTo, after] = await Promise.all([
+        api.messages.history(roomId, { before: focus + 1, limit: AROUND }),
+        api.messages.history(roomId, { after: focus, limit: AROUND }),
+      ]);
+      const messages = [...upTo.messages, ...after.messages];
+      if (!cancelled) {
+        dispatch({ type: "windowLoaded", messages, hasOlder: upTo.has_more, hasNewer: after.has_more });
+      }
+      return after.has_more ? null : (messages.at(-1)?.id ?? 0);
+    };
+
     const closeRoom = (reason: string) => {
       setClosedReason(reason);
       onRoomClosedRef.current?.(roomId);
@@ -128,6 +158,12 @@ export function useRoomSocket(roomId: number, options: UseRoomSocketOptions = {}
 
     const handlers: FrameHandlers = {
       hello: (frame) => {
+        myIdRef.current = frame.user.id;
+        // Opened away from the newest (a jump): resume from the room's newest after a drop;
+        // what lies between comes from paging forward.
+        if (socket && socket.lastMessageId === null && frame.last_message_id !== null) {
+          socket.noteMessageId(frame.last_message_id);
+        }
         dispatchPresence({ type: "snapshot", online: frame.online });
         if (!listRef.current.loaded) {
           loadLatest().catch((error: unknown) => setNotice(describeError(error)));
@@ -159,6 +195,10 @@ export function useRoomSocket(roomId: number, options: UseRoomSocketOptions = {}
           setNotice(detail);
         }
       },
+      reaction: ({ message, user, emoji, added }) => {
+        if (myIdRef.current !== null) dispatch({ type: "reaction", message, user, emoji, added, myId: myIdRef.current });
+      },
+      read: ({ room_id, message_id }) => onReadRef.current?.(room_id, message_id),
       room_deleted: () => {
         socket?.stop();
         closeRoom("This room was deleted.");
@@ -191,8 +231,9 @@ export function useRoomSocket(roomId: number, options: UseRoomSocketOptions = {}
 
     // History first, then the socket resuming right after it: nothing between the two is
     // missed. If history fails (server down), the socket's hello retries it.
-    loadLatest().then(
-      (lastId) => open(lastId ?? 0),
+    const first = focusMessageId !== null ? loadAround(focusMessageId) : loadLatest().then((id) => id ?? 0);
+    first.then(
+      (lastId) => open(lastId),
       (error: unknown) => {
         if (cancelled) return;
         if (error instanceof ApiError && error.status === 404) closeRoom("This room no longer exists.");
@@ -212,7 +253,7 @@ export function useRoomSocket(roomId: number, options: UseRoomSocketOptions = {}
       for (const timer of timers.values()) clearTimeout(timer);
       timers.clear();
     };
-  }, [api, roomId, createSocket, settle, transmit, fail]);
+  }, [api, roomId, createSocket, settle, transmit, fail, focusMessageId]);
 
   // Typing indicators expire on their own: typing frames have no "stopped" counterpart.
   const anyoneTyping = presence.typing.length > 0;
@@ -222,13 +263,44 @@ export function useRoomSocket(roomId: number, options: UseRoomSocketOptions = {}
     return () => clearInterval(timer);
   }, [anyoneTyping]);
 
+  const jumpToLatest = useCallback(() => {
+    api.messages.history(roomId, { limit: LIMITS.historyPage }).then(
+      (page) => {
+        dispatch({ type: "windowLoaded", messages: page.messages, hasOlder: page.has_more, hasNewer: false });
+        const last = page.messages.at(-1);
+        if (last) socketRef.current?.noteMessageId(last.id);
+      },
+      (error: unknown) => setNotice(describeError(error)),
+    );
+  }, [api, roomId]);
+
+  const loadNewer = useCallback(() => {
+    const current = listRef.current;
+    const newest = current.messages.at(-1);
+    if (current.loadingNewer || !current.hasNewer || !newest) return;
+    dispatch({ type: "newerRequested" });
+    api.messages.history(roomId, { after: newest.id, limit: LIMITS.historyPage }).then(
+      (page) => {
+        dispatch({ type: "pageLoaded", messages: page.messages, hasMore: page.has_more, position: "newer" });
+        const last = page.messages.at(-1);
+        if (last) socketRef.current?.noteMessageId(last.id);
+      },
+      (error: unknown) => {
+        dispatch({ type: "newerFailed" });
+        setNotice(describeError(error));
+      },
+    );
+  }, [api, roomId]);
+
   const send = useCallback(
     (body: string) => {
+      // Writing from a window far back: the conversation (and this message) is at the newest.
+      if (listRef.current.hasNewer) jumpToLatest();
       const clientId = newClientId();
       dispatch({ type: "sendStarted", clientId, body, createdAt: new Date().toISOString() });
       transmit(clientId, body);
     },
-    [transmit],
+    [transmit, jumpToLatest],
   );
 
   const retry = useCallback(
@@ -285,6 +357,14 @@ export function useRoomSocket(roomId: number, options: UseRoomSocketOptions = {}
     [api],
   );
 
+  const react = useCallback(
+    async (messageId: number, emoji: string, on: boolean) => {
+      const message = on ? await api.messages.react(messageId, emoji) : await api.messages.unreact(messageId, emoji);
+      dispatch({ type: "reactionsSet", message });
+    },
+    [api],
+  );
+
   return {
     status,
     list,
@@ -295,8 +375,11 @@ export function useRoomSocket(roomId: number, options: UseRoomSocketOptions = {}
     retry,
     discard,
     loadOlder,
+    loadNewer,
+    jumpToLatest,
     notifyTyping,
     edit,
     remove,
+    react,
   };
 }

@@ -3,11 +3,20 @@ import { useCallback, useEffect, useState } from "react";
 import { api } from "./api";
 import { describeError } from "./api-error";
 import type { Room } from "./api-types";
+import { replaceRoom } from "./room-list";
+
+/**
+ * How often the list (and its unread counts) is read again. A page holds a socket for one room
+ * only, so news of the others comes this way; reads in other tabs come at once (`read` frames).
+ */
+export const ROOMS_REFRESH_MS = 10_000;
 
 export interface RoomsView {
   rooms: Room[] | null;
   error: string | null;
   reload(): Promise<Room[]>;
+  /** Reads one room again (its unread count changed). */
+  refreshRoom(roomId: number): void;
 }
 
 /** The rooms the signed-in person can see (public ones and private ones they are in). */
@@ -22,6 +31,13 @@ export function useRooms(enabled: boolean): RoomsView {
     return next;
   }, []);
 
+  const refreshRoom = useCallback((roomId: number) => {
+    api.rooms.get(roomId).then(
+      (room) => setRooms((current) => (current ? replaceRoom(current, room) : current)),
+      () => undefined, // gone or no longer visible: the next full reload drops it
+    );
+  }, []);
+
   useEffect(() => {
     if (!enabled) return;
     let cancelled = false;
@@ -33,10 +49,25 @@ export function useRooms(enabled: boolean): RoomsView {
         if (!cancelled) setError(describeError(err));
       },
     );
+    const refresh = () => {
+      if (document.visibilityState !== "visible") return; // a hidden tab catches up when shown
+      api.rooms.list().then(
+        (next) => {
+          if (!cancelled) setRooms(next);
+        },
+        () => undefined, // keep showing the last list; the next round tries again
+      );
+    };
+    const timer = setInterval(refresh, ROOMS_REFRESH_MS);
+    window.addEventListener("focus", refresh);
+    document.addEventListener("visibilitychange", refresh);
     return () => {
       cancelled = true;
+      clearInterval(timer);
+      window.removeEventListener("focus", refresh);
+      document.removeEventListener("visibilitychange", refresh);
     };
   }, [enabled]);
 
-  return { rooms, error, reload };
+  return { rooms, error, reload, refreshRoom };
 }

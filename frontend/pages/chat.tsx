@@ -6,8 +6,10 @@ import { AppHeader } from "../components/app-header";
 import { PageStatus } from "../components/page-status";
 import { RoomList } from "../components/room-list";
 import { RoomView } from "../components/room-view";
+import { SearchPanel } from "../components/search-panel";
 import { api } from "../lib/api";
-import type { Room } from "../lib/api-types";
+import type { Message, Room } from "../lib/api-types";
+import { totalUnread } from "../lib/room-list";
 import { useAuthGuard } from "../lib/use-auth-guard";
 import { useRooms } from "../lib/use-rooms";
 
@@ -17,17 +19,23 @@ function pickRoom(rooms: readonly Room[], wanted: unknown): Room | null {
   return rooms.find((room) => room.joined && room.id === id) ?? rooms.find((room) => room.joined) ?? null;
 }
 
+/** The message to open the room at (?message=ID, from a search result), or null. */
+function pickMessage(wanted: unknown): number | null {
+  const id = typeof wanted === "string" ? Number(wanted) : NaN;
+  return Number.isSafeInteger(id) && id > 0 ? id : null;
+}
+
 export default function ChatPage() {
   const user = useAuthGuard("user");
   const router = useRouter();
-  const { rooms, error, reload } = useRooms(user !== null);
+  const { rooms, error, reload, refreshRoom } = useRooms(user !== null);
   const [roomsOpen, setRoomsOpen] = useState(false);
 
   const openRoom = useCallback(
-    async (roomId: number) => {
+    async (roomId: number, messageId?: number) => {
       await reload();
       setRoomsOpen(false);
-      await router.push({ pathname: "/chat/", query: { room: roomId } });
+      await router.push({ pathname: "/chat/", query: messageId ? { room: roomId, message: messageId } : { room: roomId } });
     },
     [reload, router],
   );
@@ -48,6 +56,21 @@ export default function ChatPage() {
     [openRoom],
   );
 
+  const messagePerson = useCallback(
+    async (username: string) => {
+      const room = await api.directRoom(username);
+      await openRoom(room.id);
+    },
+    [openRoom],
+  );
+
+  const openResult = useCallback(
+    (message: Message) => {
+      void openRoom(message.room_id, message.id);
+    },
+    [openRoom],
+  );
+
   const onRoomClosed = useCallback(() => {
     reload().catch(() => undefined);
   }, [reload]);
@@ -58,11 +81,13 @@ export default function ChatPage() {
   if (!rooms) return <PageStatus>{error ? <p role="alert">{error}</p> : undefined}</PageStatus>;
 
   const room = pickRoom(rooms, router.query.room);
+  const focus = room && Number(router.query.room) === room.id ? pickMessage(router.query.message) : null;
+  const unread = totalUnread(rooms.filter((r) => r.id !== room?.id));
 
   return (
     <div className="chat-page" data-rooms-open={roomsOpen}>
       <Head>
-        <title>{room ? `${room.name} · Chat` : "Chat"}</title>
+        <title>{`${unread > 0 ? `(${unread}) ` : ""}${room ? `${room.name} · Chat` : "Chat"}`}</title>
       </Head>
       <AppHeader user={user}>
         <button
@@ -74,6 +99,7 @@ export default function ChatPage() {
         >
           {roomsOpen ? "Hide rooms" : "Show rooms"}
         </button>
+        <SearchPanel rooms={rooms} onOpen={openResult} />
       </AppHeader>
       <div className="chat-body">
         <RoomList
@@ -84,7 +110,15 @@ export default function ChatPage() {
           onNavigate={() => setRoomsOpen(false)}
         />
         {room ? (
-          <RoomView key={room.id} room={room} me={user} onRoomClosed={onRoomClosed} />
+          <RoomView
+            key={`${room.id}:${focus ?? ""}`}
+            room={room}
+            me={user}
+            onRoomClosed={onRoomClosed}
+            onRoomRead={refreshRoom}
+            onMessagePerson={messagePerson}
+            focusMessageId={focus}
+          />
         ) : (
           <main className="room-empty">
             <p>Join a public room or create one to start chatting.</p>

@@ -17,6 +17,9 @@ const room: Room = {
   created_at: "2026-01-01T00:00:00Z",
   member_count: 2,
   joined: true,
+  last_read_id: null,
+  unread_count: 0,
+  is_direct: false,
 };
 
 const hello: ServerFrame = { type: "hello", room, user: alice, online: [alice, bob], last_message_id: null };

@@ -1,0 +1,114 @@
+import { useCallback, useEffect, useState } from "react";
+
+import { api } from "../lib/api";
+import { describeError } from "../lib/api-error";
+import type { Session } from "../lib/api-types";
+import { describeDevice, sortDevices } from "../lib/devices";
+import { formatFullTime, formatMessageTime } from "../lib/format-time";
+import { useSession } from "../lib/session";
+
+/** How often the list is read again while open: a device signed out elsewhere drops out of it
+ *  (and if it is this one, the refused call ends the session here too). */
+const REFRESH_MS = 15_000;
+
+/** The person's signed-in devices, each with "Sign out"; this one signs out with "Log out". */
+export function DeviceList() {
+  const { logout } = useSession();
+  const [devices, setDevices] = useState<Session[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [busy, setBusy] = useState<number | null>(null);
+
+  const load = useCallback(async () => {
+    try {
+      setDevices(sortDevices(await api.sessions.list()));
+      setError(null);
+    } catch (err) {
+      setError(describeError(err));
+    }
+  }, []);
+
+  useEffect(() => {
+    let cancelled = false;
+    const refresh = () => {
+      api.sessions.list().then(
+        (next) => {
+          if (!cancelled) setDevices(sortDevices(next));
+        },
+        (err: unknown) => {
+          if (!cancelled) setError(describeError(err));
+        },
+      );
+    };
+    refresh();
+    const timer = setInterval(refresh, REFRESH_MS);
+    window.addEventListener("focus", refresh);
+    return () => {
+      cancelled = true;
+      clearInterval(timer);
+      window.removeEventListener("focus", refresh);
+    };
+  }, []);
+
+  const signOut = async (device: Session) => {
+    setBusy(device.id);
+    setError(null);
+    try {
+      if (device.current) {
+        await logout();
+        return;
+      }
+      await api.sessions.signOut(device.id);
+      await load();
+    } catch (err) {
+      setError(describeError(err));
+    } finally {
+      setBusy(null);
+    }
+  };
+
+  return (
+    <section className="admin-section devices" aria-labelledby="devices-heading">
+      <h2 id="devices-heading">Signed-in devices</h2>
+      <p className="muted">
+        Signing a device out ends its session at once: its open pages go back to the login page.
+      </p>
+      {error && (
+        <p className="field-error" role="alert">
+          {error}
+        </p>
+      )}
+      {!devices && !error && <p className="muted">Loading…</p>}
+      {devices && (
+        <ul className="device-list" aria-label="Devices">
+          {devices.map((device) => (
+            <li key={device.id} className="device" aria-current={device.current ? "true" : undefined}>
+              <div>
+                <strong>{describeDevice(device.user_agent)}</strong>
+                {device.current && <span className="badge badge-connected">This device</span>}
+                <div className="muted">
+                  {device.ip ?? "unknown address"} · signed in{" "}
+                  <time dateTime={device.created_at} title={formatFullTime(device.created_at)}>
+                    {formatMessageTime(device.created_at)}
+                  </time>{" "}
+                  · last active{" "}
+                  <time dateTime={device.last_used_at} title={formatFullTime(device.last_used_at)}>
+                    {formatMessageTime(device.last_used_at)}
+                  </time>
+                </div>
+              </div>
+              <button
+                type="button"
+                className={device.current ? undefined : "button-danger"}
+                disabled={busy !== null}
+                aria-label={device.current ? "Log out of this device" : `Sign out ${describeDevice(device.user_agent)} (device ${device.id})`}
+                onClick={() => void signOut(device)}
+              >
+                {device.current ? "Log out" : "Sign out"}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
