@@ -1,10 +1,13 @@
 """The app factory: lifespan (database, broker, hub), routers, error handlers, the static frontend."""
 
+import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
+from fastapi.encoders import jsonable_encoder
+from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
@@ -69,7 +72,19 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     return app
 
 
+class AsciiJSONResponse(JSONResponse):
+    """JSON with everything beyond ASCII escaped: a 422 echoes its input, which may hold a lone
+    surrogate (valid in JSON as `\\ud800`, not encodable as UTF-8)."""
+
+    def render(self, content: object) -> bytes:
+        return json.dumps(content, ensure_ascii=True, allow_nan=False, separators=(",", ":")).encode("ascii")
+
+
 def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> Response:
+        return AsciiJSONResponse({"detail": jsonable_encoder(exc.errors())}, status_code=422)
+
     @app.exception_handler(AppError)
     async def app_error(_: Request, exc: AppError) -> Response:
         return JSONResponse({"detail": exc.detail}, status_code=exc.status, headers=exc.headers)

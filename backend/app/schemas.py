@@ -3,7 +3,7 @@
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
 
 from app.models import Role
 
@@ -27,22 +27,54 @@ def password_bytes(value: str) -> str:
     return value
 
 
+def room_name(value: str) -> str:
+    name = storable_text(value).strip()
+    if not 1 <= len(name) <= 64:
+        raise ValueError("must be 1 to 64 characters once trimmed")
+    return name
+
+
+# What the validators here and in the message service enforce, as JSON Schema patterns, so
+# /openapi.json (and the clients and fuzzers that read it) say it too; the validators keep their
+# own error messages.
+NO_NUL = r"^[^\x00]*$"
+
+
+def trimmed_text(max_length: int) -> str:
+    """1 to `max_length` characters once trimmed (of what str.strip() trims), and no NUL."""
+    return rf"^\s*[^\s\x00](?:[^\x00]{{0,{max_length - 2}}}[^\s\x00])?\s*$"
+
+
+DEFAULT_MAX_MESSAGE_LENGTH = 4000  # MAX_MESSAGE_LENGTH's default (app/config.py)
+
 Text = Annotated[str, AfterValidator(storable_text)]
 Username = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{3,32}$")]
 Password = Annotated[
     str,
-    Field(min_length=2, max_length=72, description="8 to 72 bytes once encoded as UTF-8"),
+    Field(
+        min_length=2,
+        max_length=72,
+        description="8 to 72 bytes once encoded as UTF-8",
+        json_schema_extra={"pattern": NO_NUL},
+    ),
     AfterValidator(password_bytes),
 ]
-RoomName = Annotated[
-    str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64), AfterValidator(storable_text)
+RoomName = Annotated[str, Field(json_schema_extra={"pattern": trimmed_text(64)}), AfterValidator(room_name)]
+ClientId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    Field(json_schema_extra={"pattern": NO_NUL}),
+    AfterValidator(storable_text),
 ]
-ClientId = Annotated[str, StringConstraints(min_length=1, max_length=64), AfterValidator(storable_text)]
 # The configured MAX_MESSAGE_LENGTH (default 4000, counted after trimming) is checked by the
 # message service, the one path for REST and WebSocket; this cap only bounds the parser.
 MessageBody = Annotated[
     str,
-    Field(max_length=65536, description="1 to MAX_MESSAGE_LENGTH (4000) characters after trimming"),
+    Field(
+        max_length=65536,
+        description="1 to MAX_MESSAGE_LENGTH (default 4000) characters after trimming",
+        json_schema_extra={"pattern": trimmed_text(DEFAULT_MAX_MESSAGE_LENGTH)},
+    ),
     AfterValidator(storable_text),
 ]
 
@@ -97,7 +129,7 @@ class SessionOut(Schema):
 
 class RoomCreate(BaseModel):
     name: RoomName
-    is_private: bool = False
+    is_private: StrictBool = False  # true or false, as documented: not 0, 1, "yes" or "off"
 
 
 class RoomOut(Schema):
@@ -119,7 +151,7 @@ class MemberOut(BaseModel):
 
 
 class MemberAdd(BaseModel):
-    username: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    username: Username  # anything else names no one (and NUL would reach the database)
 
 
 # --- messages ---------------------------------------------------------------------------------
@@ -191,7 +223,7 @@ class DirectRoomCreate(BaseModel):
 
 class AdminUserUpdate(BaseModel):
     role: Role | None = None
-    is_active: bool | None = None
+    is_active: StrictBool | None = None  # see RoomCreate.is_private
 
 
 class Stats(BaseModel):

@@ -5,10 +5,10 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import AdminUser, Context, PathId, SessionDep
-from app.api.responses import AUTHENTICATED, errors
+from app.api.responses import AUTHENTICATED, DATABASE, WITH_BODY, errors
 from app.schemas import AdminUserUpdate, RoomOut, Stats, UserOut
 
-router = APIRouter(prefix="/admin", tags=["admin"], responses=errors(*AUTHENTICATED))
+router = APIRouter(prefix="/admin", tags=["admin"], responses=errors(*AUTHENTICATED, *DATABASE))
 
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0, le=2**31)]
@@ -22,7 +22,7 @@ async def list_users(
     return [UserOut.model_validate(u) for u in await context.admin.users(session, limit, offset)]
 
 
-@router.patch("/users/{user_id}", responses=errors(400, 404))
+@router.patch("/users/{user_id}", responses=errors(*WITH_BODY, 404))
 async def update_user(
     user_id: PathId, change: AdminUserUpdate, admin: AdminUser, context: Context, session: SessionDep
 ) -> UserOut:

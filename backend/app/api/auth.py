@@ -6,25 +6,25 @@ from fastapi import APIRouter, Depends, Response, status
 from fastapi.security import OAuth2PasswordRequestForm
 
 from app.api.deps import Caller, ClientInfo, Context, CurrentUser, PathId, SessionDep
-from app.api.responses import AUTHENTICATED, errors
+from app.api.responses import AUTHENTICATED, DATABASE, WITH_BODY, errors
 from app.schemas import RefreshRequest, SessionOut, TokenPair, UserCreate, UserOut
 from app.services.auth import IssuedTokens
 
-router = APIRouter(tags=["auth"])
+router = APIRouter(tags=["auth"], responses=errors(*DATABASE))
 
 
 def _pair(issued: IssuedTokens) -> TokenPair:
     return TokenPair(access_token=issued.access_token, refresh_token=issued.refresh_token, expires_in=issued.expires_in)
 
 
-@router.post("/signup", status_code=status.HTTP_201_CREATED, responses=errors(409, 429))
+@router.post("/signup", status_code=status.HTTP_201_CREATED, responses=errors(*WITH_BODY, 409, 429))
 async def signup(data: UserCreate, context: Context, session: SessionDep, client: ClientInfo) -> UserOut:
     """Create an account (it joins the room `general`)."""
     user = await context.auth.signup(session, data.username, data.password, client)
     return UserOut.model_validate(user)
 
 
-@router.post("/token", responses=errors(401, 403, 429))
+@router.post("/token", responses=errors(*WITH_BODY, 401, 403, 429))
 async def login(
     form: Annotated[OAuth2PasswordRequestForm, Depends()], context: Context, session: SessionDep, client: ClientInfo
 ) -> TokenPair:
@@ -32,13 +32,13 @@ async def login(
     return _pair(await context.auth.login(session, form.username, form.password, client))
 
 
-@router.post("/token/refresh", responses=errors(401))
+@router.post("/token/refresh", responses=errors(*WITH_BODY, 401))
 async def refresh(data: RefreshRequest, context: Context, session: SessionDep, client: ClientInfo) -> TokenPair:
     """Trade a refresh token for a new pair; a token used twice signs its device out."""
     return _pair(await context.auth.refresh(session, data.refresh_token, client))
 
 
-@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT, responses=errors(*WITH_BODY))
 async def logout(data: RefreshRequest, context: Context, session: SessionDep) -> Response:
     """Sign this device out (revokes its refresh tokens); idempotent."""
     await context.auth.logout(session, data.refresh_token)

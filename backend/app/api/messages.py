@@ -5,11 +5,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Response, status
 
 from app.api.deps import MAX_ID, Context, CurrentUser, PathId, SessionDep
-from app.api.responses import AUTHENTICATED, errors
+from app.api.responses import AUTHENTICATED, DATABASE, WITH_BODY, errors
 from app.realtime.presence import Member
 from app.schemas import MessageCreate, MessageOut, MessageUpdate, Page
 
-router = APIRouter(tags=["messages"], responses=errors(*AUTHENTICATED))
+router = APIRouter(tags=["messages"], responses=errors(*AUTHENTICATED, *DATABASE))
 
 Cursor = Annotated[int | None, Query(ge=0, le=MAX_ID)]
 Limit = Annotated[int, Query(ge=1, le=200)]
@@ -36,7 +36,7 @@ async def latest(user: CurrentUser, context: Context, session: SessionDep, limit
     return await context.messages.latest(session, user, limit)
 
 
-@router.post("/rooms/{room_id}/messages", status_code=status.HTTP_201_CREATED, responses=errors(404, 429, 503))
+@router.post("/rooms/{room_id}/messages", status_code=status.HTTP_201_CREATED, responses=errors(*WITH_BODY, 404, 429))
 async def send_message(
     room_id: PathId, data: MessageCreate, user: CurrentUser, context: Context, session: SessionDep
 ) -> MessageOut:
@@ -47,7 +47,7 @@ async def send_message(
     return sent.message
 
 
-@router.patch("/messages/{message_id}", responses=errors(404))
+@router.patch("/messages/{message_id}", responses=errors(*WITH_BODY, 404))
 async def edit_message(
     message_id: PathId, data: MessageUpdate, user: CurrentUser, context: Context, session: SessionDep
 ) -> MessageOut:

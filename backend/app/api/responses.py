@@ -21,3 +21,7 @@ def errors(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 AUTHENTICATED = (401, 403)
+# A request body that is not text in its declared encoding is refused before validation (400).
+WITH_BODY = (400,)
+# Any route that reads or writes the database answers 503 while the database is unreachable.
+DATABASE = (503,)

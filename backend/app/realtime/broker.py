@@ -17,6 +17,8 @@ from redis.asyncio import Redis
 from redis.asyncio.client import PubSub
 from redis.exceptions import RedisError
 
+from app.realtime.frames import Gap, encode
+
 log = logging.getLogger(__name__)
 
 EventKind = Literal[
@@ -183,6 +185,11 @@ class RedisBroker(Broker):
     async def _listen(self) -> None:
         delay = self.RETRY_SECONDS
         while True:
+            if self._connected.is_set():
+                # Pooled connections opened before the outage are dead: the first publish on one
+                # would fail and drop the broker back to local delivery. Start with fresh ones.
+                with contextlib.suppress(Exception):
+                    await self._redis.connection_pool.disconnect(inuse_connections=False)
             pubsub = self._redis.pubsub()
             reader = None
             try:
@@ -193,8 +200,15 @@ class RedisBroker(Broker):
                     raise ConnectionError("subscription failed")
                 self._pubsub, self._reader = pubsub, reader
                 self._healthy = True
+                recovered = self._connected.is_set()
                 self._connected.set()
                 log.info("redis broker connected")
+                if recovered:
+                    # While Redis was away, the other processes' events did not reach this one, and
+                    # resuming with `since` cannot find what lies between ids already seen: tell
+                    # this process's sockets to fetch what they may have missed from history.
+                    for room_id in sorted(self._rooms):
+                        self._handler(Event("room", room_id=room_id, frame=encode(Gap())))
                 delay = self.RETRY_SECONDS
                 await asyncio.wait({reader})  # ends when the connection fails or _mark_down cancels it
             except asyncio.CancelledError:

@@ -92,7 +92,12 @@ class AuthService:
         waits = [w for w in (self._login_limiter.retry_after(key) for key in keys) if w is not None]
         if waits:
             raise RateLimited("too many failed logins, try again later", retry_after=max(waits))
-        user = await session.scalar(select(User).where(User.username_key == username.casefold()))
+        # No stored username holds a NUL, and PostgreSQL refuses one as a parameter (a 503, not a 401).
+        user = (
+            None
+            if "\x00" in username
+            else await session.scalar(select(User).where(User.username_key == username.casefold()))
+        )
         # Verified even for an unknown name (against a dummy hash): both failures take as long.
         valid = await self.hasher.verify(password, user.password_hash if user else None)
         if user is None or not valid:
