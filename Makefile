@@ -53,7 +53,7 @@ dev: $(VENV)/.dev $(FRONTEND)/node_modules/.package-lock.json  ## backend with r
 lint: $(VENV)/.dev  ## ruff and mypy
 	cd $(BACKEND) && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
-test: lint backend-test frontend-test e2e  ## everything
+test: lint backend-test frontend-test e2e bench-quick  ## everything (bench-quick: a smoke check, no timing asserted)
 
 backend-test: backend-test-sqlite backend-test-postgresql
 

@@ -42,6 +42,32 @@ async def test_the_fast_path_is_on_by_default_under_uvicorn(
     assert conn._direct is not None
 
 
+async def test_an_accepted_fast_path_socket_keeps_no_handshake_and_still_reads_frames(
+    server_factory: Any, settings_factory: Any, sockets: list[Socket]
+) -> None:
+    import httpx
+
+    from tests.conftest import register
+
+    live: LiveServer = await server_factory(settings_factory())
+    async with httpx.AsyncClient(base_url=live.url + "/api/v1") as http:
+        alice: Account = await register(http, "alice")
+    socket_ = await join(live, alice)
+    sockets.append(socket_)
+    [conn] = live.context.hub._rooms[1]
+    protocol = conn._direct._protocol
+    assert protocol.request is None and protocol.response is None
+    # The parser that read the handshake (and kept its request) gave way to the frame parser.
+    assert protocol.conn.parser.gi_code.co_qualname == "Protocol.parse"
+    assert "request" not in protocol.conn.parser.gi_frame.f_locals
+    # ... which reads the frames that follow.
+    await socket_.send({"type": "message", "body": "after the handshake", "client_id": "c1"})
+    echoed = await socket_.recv_type("message")
+    assert echoed["message"]["body"] == "after the handshake"
+    await socket_.send({"type": "ping"})
+    assert (await socket_.recv_type("pong"))["type"] == "pong"
+
+
 async def test_this_module_runs_without_the_fast_path(
     server: LiveServer, alice: Account, sockets: list[Socket]
 ) -> None:

@@ -8,7 +8,7 @@ server the connection falls back to the ASGI `send`, which is always correct, on
 
 from starlette.types import Scope
 from uvicorn.protocols.websockets.websockets_sansio_impl import WebSocketsSansIOProtocol
-from websockets.protocol import State
+from websockets.protocol import Protocol, State
 
 RAW_SEND = "chat.raw_send"  # scope key: the server's own `send`, kept by api/ws.SocketLane
 
@@ -40,7 +40,16 @@ class DirectSocket:
 
     def forget_handshake(self) -> None:
         """Once accepted, the handshake's request and response (with all their headers) are of
-        no further use, yet uvicorn keeps them for the socket's lifetime: ~5 KB a socket."""
+        no further use, yet uvicorn keeps them for the socket's lifetime: ~5 KB a socket. So does
+        websockets' parser: its generator still holds the request as a local (~3.5 KB); it is
+        replaced by the frame parser it had moved on to, which keeps its state in `reader`."""
         protocol = self._protocol
-        if protocol.handshake_complete:
-            protocol.request = protocol.response = None  # type: ignore[assignment]
+        if not protocol.handshake_complete:
+            return
+        protocol.request = protocol.response = None  # type: ignore[assignment]
+        conn = protocol.conn
+        # Only between frames with nothing buffered: then the fresh parser, started, waits for
+        # data exactly where the old one did and cannot parse a frame no one will collect.
+        if conn.state is State.OPEN and not conn.reader.buffer:
+            conn.parser = Protocol.parse(conn)
+            next(conn.parser)
