@@ -57,6 +57,7 @@ async def test_an_accepted_fast_path_socket_keeps_no_handshake_and_still_reads_f
     [conn] = live.context.hub._rooms[1]
     protocol = conn._direct._protocol
     assert protocol.request is None and protocol.response is None
+    assert type(protocol.queue).__name__ == "InboundQueue"
     # The parser that read the handshake (and kept its request) gave way to the frame parser.
     assert protocol.conn.parser.gi_code.co_qualname == "Protocol.parse"
     assert "request" not in protocol.conn.parser.gi_frame.f_locals
