@@ -10,7 +10,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
-from app.database import create_engine, create_session_factory
+from app.database import Transactions, create_engine, create_session_factory
 from app.errors import Conflict
 from app.ratelimit import RateLimiter
 from app.realtime.broker import Broker, LocalBroker, RedisBroker
@@ -71,7 +71,7 @@ class AppContext:
         order: PublishOrder = SingleProcessOrder()
         if settings.redis_url:  # several processes may write to the same room
             order = SQLiteFileLock(settings.data_dir) if settings.is_sqlite else PostgresRoomLocks(engine)
-        writer = MessageWriter(sessions, broker, order)
+        writer = MessageWriter(Transactions(engine), broker, order)
         messages = MessageService(
             writer,
             broker,

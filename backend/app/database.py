@@ -1,9 +1,12 @@
 """Engine and sessions: SQLite (WAL, foreign keys on) by default, PostgreSQL by DATABASE_URL."""
 
-from collections.abc import AsyncIterator
-from typing import Any
+import asyncio
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
-from sqlalchemy import event
+from sqlalchemy import Connection, Engine, event, make_url
+from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.config import Settings
@@ -39,3 +42,42 @@ async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncItera
     """One unit of work: services commit what they mean to keep; anything else is rolled back."""
     async with factory() as session:
         yield session
+
+
+T = TypeVar("T")
+
+
+class Transactions:
+    """Runs a plain function over a Connection in one transaction: the message writer's unit.
+
+    SQLite: on a connection of its own, in a thread of its own, so a whole group commit is one
+    hand-off to that thread; through aiosqlite every statement, fetch and commit is one (about
+    ten per group, each a thread switch on a busy core). PostgreSQL: on the async engine
+    (`run_sync`), where asyncpg needs no thread."""
+
+    def __init__(self, engine: AsyncEngine) -> None:
+        self._engine = engine
+        self._sync: Engine | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        if engine.dialect.name == "sqlite":
+            url = make_url(engine.url).set(drivername="sqlite")
+            self._sync = create_sync_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            event.listen(self._sync, "connect", _sqlite_pragmas)
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+
+    async def run(self, work: Callable[[Connection], T]) -> T:
+        if self._sync is None or self._thread is None:
+            async with self._engine.begin() as connection:
+                return await connection.run_sync(work)
+        return await asyncio.get_running_loop().run_in_executor(self._thread, self._run_here, self._sync, work)
+
+    @staticmethod
+    def _run_here(engine: Engine, work: Callable[[Connection], T]) -> T:
+        with engine.begin() as connection:
+            return work(connection)
+
+    def close(self) -> None:
+        if self._thread is not None:
+            self._thread.shutdown(wait=True)
+        if self._sync is not None:
+            self._sync.dispose()

@@ -49,6 +49,9 @@ class ChatClient:
     progress: asyncio.Event = field(default_factory=asyncio.Event)
     connected: bool = False
     resumed: asyncio.Event = field(default_factory=asyncio.Event)  # this connection's replay is in
+    # New sends wait for every client to have resumed: a fast client could otherwise send all it
+    # has while a slow one replays, and leave the kill nothing in flight to interrupt.
+    go: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def name(self) -> str:
@@ -141,6 +144,7 @@ class ChatClient:
             for client_id in self.unacked():
                 self.retried[client_id] = self.retried.get(client_id, 0) + 1
                 await socket.send(self.frame(client_id))
+            await self.go.wait()
             while True:
                 while len(self.unacked()) >= WINDOW:
                     await self.wait_for_progress()
@@ -192,6 +196,8 @@ async def test_sigkill_mid_stream_loses_nothing_acknowledged_and_retries_store_n
     figures = []
     stored_before_restart = 0
     for crash in range(CRASHES + 1):
+        for client in clients:
+            client.go.clear()
         if crash == 0:
             runs = [asyncio.create_task(c.run(server)) for c in steady]
             runs += [asyncio.create_task(c.burst_and_drop(server)) for c in (dropper, forgetful)]
@@ -204,12 +210,17 @@ async def test_sigkill_mid_stream_loses_nothing_acknowledged_and_retries_store_n
                     async with httpx.AsyncClient(base_url=server.url + "/api/v1", timeout=30) as http:
                         while await _count(http, observer, {dropper.name, forgetful.name}) < 2 * BURST:
                             await asyncio.sleep(0.01)
+                for client in clients:
+                    client.go.set()
                 # Kill once the clients are well into this round, with sends in flight.
                 target = (crash + 1) * CLIENTS * MESSAGES // (CRASHES + 2)
                 while sum(len(c.acked) for c in steady) < target or not any(c.unacked() for c in steady):
                     await asyncio.sleep(0)
             await asyncio.sleep(random.uniform(0, 0.02))  # anywhere in the group-commit cycle
             server.kill()
+        else:
+            for client in clients:
+                client.go.set()
         async with asyncio.timeout(90):
             await asyncio.gather(*runs)
         figures.append((sum(len(c.acked) for c in clients), sum(len(c.unacked()) for c in clients)))

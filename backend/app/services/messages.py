@@ -5,12 +5,14 @@ import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass, field
+from functools import partial
 
-from sqlalchemy import Row, Select, Table, and_, or_, select, update
+from sqlalchemy import Connection, Row, Select, Table, and_, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import insert
 
+from app.database import Transactions
 from app.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unavailable
 from app.metrics import MESSAGES_STORED
 from app.models import Membership, Message, Role, User, utcnow
@@ -74,8 +76,8 @@ class MessageWriter:
 
     MAX_GROUP = 500  # bounds one transaction's size and the latency of its first message
 
-    def __init__(self, sessions: async_sessionmaker[AsyncSession], broker: Broker, order: PublishOrder) -> None:
-        self._sessions = sessions
+    def __init__(self, transactions: Transactions, broker: Broker, order: PublishOrder) -> None:
+        self._transactions = transactions
         self._broker = broker
         self._order = order
         self._queue: list[_Pending] = []
@@ -92,6 +94,7 @@ class MessageWriter:
                 await self._task
         for pending in self._queue:
             _settle(pending.future, Unavailable("server is shutting down"))
+        self._transactions.close()
 
     def submit(self, room_id: int, sender: Member, body: str, client_id: str | None) -> asyncio.Future[Sent]:
         pending = _Pending(room_id, sender, body, client_id)
@@ -136,100 +139,101 @@ class MessageWriter:
                 _settle(pending.future, Unavailable("database unavailable, message not stored"))
 
     async def _commit(self, group: list[_Pending]) -> dict[int, Sent]:
+        # Optimistic first: most sends are new, and the unique (sender, client_id) key catches
+        # a retry of a stored one; only then is the group checked against what is stored.
         try:
-            async with self._sessions() as session:
-                results = await self._store(session, group)
-                await session.commit()
-                return results
+            return await self._transactions.run(partial(_store, group=group, look_up_retries=False))
+        except IntegrityError:
+            pass
+        try:
+            return await self._transactions.run(partial(_store, group=group))
         except IntegrityError:
             # A rare race (room deleted meanwhile, a client_id stored by another process):
             # store one by one so only the offending send fails.
-            results = {}
+            results: dict[int, Sent] = {}
             for pending in group:
                 try:
-                    async with self._sessions() as session:
-                        results.update(await self._store(session, [pending]))
-                        await session.commit()
+                    results.update(await self._transactions.run(partial(_store, group=[pending])))
                 except IntegrityError:
-                    async with self._sessions() as session:
-                        results.update(await self._existing(session, [pending]))
+                    results.update(await self._transactions.run(partial(_existing, group=[pending])))
             return results
 
-    async def _existing(self, session: AsyncSession, group: list[_Pending]) -> dict[int, Sent]:
-        """Sends whose (sender, client_id) is stored already, answered with that message."""
-        by_sender: dict[int, set[str]] = {}
-        for pending in group:
-            if pending.client_id is not None:
-                by_sender.setdefault(pending.sender.id, set()).add(pending.client_id)
-        if not by_sender:
-            return {}
-        # One (sender_id = ? AND client_id IN (...)) per sender: both databases answer it from the
-        # unique index, where a row-value IN ((s, c), ...) makes SQLite scan the whole table.
-        per_sender = [
-            and_(Message.sender_id == sender, Message.client_id.in_(ids)) for sender, ids in by_sender.items()
-        ]
-        rows = await session.scalars(select(Message).where(or_(*per_sender)))
-        stored = {(m.sender_id, m.client_id): m for m in rows}
-        found: dict[int, Sent] = {}
-        for pending in group:
-            message = stored.get((pending.sender.id, pending.client_id))
-            if message is not None:
-                out = message_out(message, pending.sender.username)
-                found[id(pending)] = Sent(out, False, encode(MessageFrame(message=out)))
-        return found
 
-    async def _store(self, session: AsyncSession, group: list[_Pending]) -> dict[int, Sent]:
-        results = await self._existing(session, group)
-        new: list[_Pending] = []
-        first_of: dict[tuple[int, str], _Pending] = {}
-        for pending in group:
-            if id(pending) in results:
-                continue
-            if pending.client_id is not None:
-                key = (pending.sender.id, pending.client_id)
-                if key in first_of:
-                    continue  # the same send twice in one group: answered with the first
-                first_of[key] = pending
-            new.append(pending)
-        if new:
-            now = utcnow()
-            rows = [
-                {
-                    "room_id": p.room_id,
-                    "sender_id": p.sender.id,
-                    "body": p.body,
-                    "client_id": p.client_id,
-                    "created_at": now,
-                    "deleted": False,
-                }
-                for p in new
-            ]
-            # Core, not the ORM: one INSERT ... RETURNING for the group. A room deleted meanwhile
-            # fails its foreign key, and _commit stores the group one by one to find it.
-            table = Message.__table__
-            assert isinstance(table, Table)
-            connection = await session.connection()
-            inserted = await connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-            ids = inserted.scalars().all()
-            for pending, message_id in zip(new, ids, strict=True):
-                out = MessageOut(
-                    id=message_id,
-                    room_id=pending.room_id,
-                    sender=pending.sender.public(),
-                    body=pending.body,
-                    client_id=pending.client_id,
-                    created_at=now,
-                    edited_at=None,
-                    deleted=False,
-                )
-                results[id(pending)] = Sent(out, True, encode(MessageFrame(message=out)))
-        for pending in group:
-            if id(pending) not in results and pending.client_id is not None:
-                first = first_of.get((pending.sender.id, pending.client_id))
-                if first is not None and id(first) in results:
-                    duplicate = results[id(first)]
-                    results[id(pending)] = Sent(duplicate.message, False, duplicate.frame)
-        return results
+def _existing(connection: Connection, group: list[_Pending]) -> dict[int, Sent]:
+    """Sends whose (sender, client_id) is stored already, answered with that message."""
+    by_sender: dict[int, set[str]] = {}
+    for pending in group:
+        if pending.client_id is not None:
+            by_sender.setdefault(pending.sender.id, set()).add(pending.client_id)
+    if not by_sender:
+        return {}
+    # One (sender_id = ? AND client_id IN (...)) per sender: both databases answer it from the
+    # unique index, where a row-value IN ((s, c), ...) makes SQLite scan the whole table.
+    per_sender = [and_(Message.sender_id == sender, Message.client_id.in_(ids)) for sender, ids in by_sender.items()]
+    rows = connection.execute(_message_rows().where(or_(*per_sender)))
+    stored = {(row.sender_id, row.client_id): row for row in rows}
+    found: dict[int, Sent] = {}
+    for pending in group:
+        row = stored.get((pending.sender.id, pending.client_id))
+        if row is not None:
+            out = _row_out(row, [])
+            found[id(pending)] = Sent(out, False, encode(MessageFrame(message=out)))
+    return found
+
+
+def _store(connection: Connection, group: list[_Pending], look_up_retries: bool = True) -> dict[int, Sent]:
+    """Stores a group's new messages (one INSERT ... RETURNING); retried client_ids, in the
+    database (unless `look_up_retries` is off: then the unique key fails the INSERT) or twice
+    in the group, are answered with the message stored first."""
+    results = _existing(connection, group) if look_up_retries else {}
+    new: list[_Pending] = []
+    first_of: dict[tuple[int, str], _Pending] = {}
+    for pending in group:
+        if id(pending) in results:
+            continue
+        if pending.client_id is not None:
+            key = (pending.sender.id, pending.client_id)
+            if key in first_of:
+                continue  # the same send twice in one group: answered with the first
+            first_of[key] = pending
+        new.append(pending)
+    if new:
+        now = utcnow()
+        rows = [
+            {
+                "room_id": p.room_id,
+                "sender_id": p.sender.id,
+                "body": p.body,
+                "client_id": p.client_id,
+                "created_at": now,
+                "deleted": False,
+            }
+            for p in new
+        ]
+        # Core, not the ORM. A room deleted meanwhile fails its foreign key, and
+        # MessageWriter._commit stores the group one by one to find it.
+        table = Message.__table__
+        assert isinstance(table, Table)
+        inserted = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+        for pending, message_id in zip(new, inserted.scalars().all(), strict=True):
+            out = MessageOut(
+                id=message_id,
+                room_id=pending.room_id,
+                sender=pending.sender.public(),
+                body=pending.body,
+                client_id=pending.client_id,
+                created_at=now,
+                edited_at=None,
+                deleted=False,
+            )
+            results[id(pending)] = Sent(out, True, encode(MessageFrame(message=out)))
+    for pending in group:
+        if id(pending) not in results and pending.client_id is not None:
+            first = first_of.get((pending.sender.id, pending.client_id))
+            if first is not None and id(first) in results:
+                duplicate = results[id(first)]
+                results[id(pending)] = Sent(duplicate.message, False, duplicate.frame)
+    return results
 
 
 class MessageService:
