@@ -293,7 +293,9 @@ WORDS = (
 
 
 def _bodies(rng: random.Random, count: int) -> list[str]:
-    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(2, 40))) for _ in range(count)]
+    """Chat lines: 1 to 12 words, ~35 characters on average. (Every character costs at load time:
+    the search index, fed by triggers on SQLite and a GIN index on PostgreSQL, holds trigrams.)"""
+    return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 12))) for _ in range(count)]
 
 
 @dataclass
@@ -309,12 +311,6 @@ async def _load_sqlite(db_path: Path, users: list[int], n_rooms: int, n_messages
         con = sqlite3.connect(db_path, timeout=60)
         con.execute("PRAGMA busy_timeout=60000")
         con.execute("PRAGMA synchronous=OFF")
-        # History reads never touch the search index (an FTS5 trigram table fed by triggers),
-        # which would make the load three times slower: this throwaway database goes without.
-        with con:
-            for trigger in ("messages_fts_insert", "messages_fts_update", "messages_fts_delete"):
-                con.execute(f"DROP TRIGGER IF EXISTS {trigger}")
-            con.execute("DROP TABLE IF EXISTS messages_fts")
         now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
         fmt = "%Y-%m-%d %H:%M:%S.%f"
         with con:
@@ -359,8 +355,6 @@ async def _load_postgres(dsn: str, users: list[int], n_rooms: int, n_messages: i
 
     con = await asyncpg.connect(dsn)
     try:
-        # As on SQLite: history reads never use the search index (GIN, pg_trgm), the load would.
-        await con.execute("DROP INDEX IF EXISTS ix_messages_body_trgm")
         now = dt.datetime.now(dt.UTC)
         tag = secrets.token_hex(3)
         await con.copy_records_to_table(
