@@ -3,7 +3,7 @@
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,6 +17,14 @@ from app.services.rooms import GENERAL_ROOM, add_membership
 
 BAD_CREDENTIALS = "Incorrect username or password"
 CLOSE_SIGNED_OUT = 4401
+
+
+# Every authenticated request and socket runs it: built once, the ids bound per call.
+_CALLER = (
+    select(User, AuthSession.revoked_at)
+    .join(AuthSession, AuthSession.user_id == User.id)
+    .where(User.id == bindparam("user_id"), AuthSession.id == bindparam("session_id"))
+)
 
 
 @dataclass(frozen=True)
@@ -150,13 +158,7 @@ class AuthService:
             claims = self.tokens.decode_access_token(access_token)
         except InvalidToken:
             raise NotAuthenticated("invalid or expired token") from None
-        row = (
-            await session.execute(
-                select(User, AuthSession.revoked_at)
-                .join(AuthSession, AuthSession.user_id == User.id)
-                .where(User.id == claims.user_id, AuthSession.id == claims.session_id)
-            )
-        ).first()
+        row = (await session.execute(_CALLER, {"user_id": claims.user_id, "session_id": claims.session_id})).first()
         if row is None:
             raise NotAuthenticated("invalid or expired token")
         user, revoked_at = row

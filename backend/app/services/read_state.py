@@ -5,7 +5,7 @@ The unread count is one COUNT per room, done by the database over the index on
 
 from typing import Any
 
-from sqlalchemy import Select, case, func, select, tuple_, update
+from sqlalchemy import BindParameter, Select, case, func, select, tuple_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -15,7 +15,7 @@ from app.realtime.broker import Broker, Event
 from app.realtime.frames import ReadFrame, encode
 
 
-def with_read_state(query: Select[Any], user_id: int) -> Select[Any]:
+def with_read_state(query: Select[Any], user_id: int | BindParameter[int]) -> Select[Any]:
     """A room query plus two columns, for the caller: `last_read_id` and `unread_count`
     (0 in rooms the caller is not in, without counting anything there)."""
     mine = aliased(Membership, name="mine")

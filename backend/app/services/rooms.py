@@ -1,6 +1,6 @@
 """Rooms and memberships. Who may see a room is a query filter, so the unauthorised get a 404."""
 
-from sqlalchemy import ColumnElement, Row, case, delete, exists, func, select
+from sqlalchemy import BindParameter, ColumnElement, Integer, Row, Select, bindparam, case, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -19,15 +19,21 @@ CLOSE_ROOM_GONE = 4404
 CLOSE_NOT_ALLOWED = 4403
 
 
-def is_member(user_id: int) -> ColumnElement[bool]:
+UserId = int | BindParameter[int]
+# The caller and the room of the statements below, bound when a statement runs.
+VIEWER: BindParameter[int] = bindparam("viewer", type_=Integer())
+ROOM_ID: BindParameter[int] = bindparam("room_id", type_=Integer())
+
+
+def is_member(user_id: UserId) -> ColumnElement[bool]:
     return exists().where(Membership.room_id == Room.id, Membership.user_id == user_id)
 
 
-def visible_to(user: User) -> ColumnElement[bool]:
-    return ~Room.is_private | is_member(user.id)
+def visible_to(user_id: UserId) -> ColumnElement[bool]:
+    return ~Room.is_private | is_member(user_id)
 
 
-def direct_peer_name(user_id: int) -> ColumnElement[str | None]:
+def direct_peer_name(user_id: UserId) -> ColumnElement[str | None]:
     """In a direct room, the other member's username (the room's name for the caller)."""
     peer = (
         select(User.username)
@@ -41,15 +47,25 @@ def direct_peer_name(user_id: int) -> ColumnElement[str | None]:
     return case((Room.dm_key.is_(None), None), else_=peer)
 
 
-def _room_query(user: User):  # type: ignore[no-untyped-def]
+def _room_query() -> Select[Room, int, bool, str | None, int | None, int]:
+    """Rooms as the caller (VIEWER) sees them: member count, joined, name, read state."""
     member_count = select(func.count()).select_from(Membership).where(Membership.room_id == Room.id).scalar_subquery()
     query = select(
         Room,
         member_count.label("member_count"),
-        is_member(user.id).label("joined"),
-        direct_peer_name(user.id).label("peer_name"),
+        is_member(VIEWER).label("joined"),
+        direct_peer_name(VIEWER).label("peer_name"),
     )
-    return with_read_state(query, user.id)
+    return with_read_state(query, VIEWER)
+
+
+# Built once, run with the caller's id bound: a room query is a tree of subqueries, and building
+# it (with its cache key) took more of a reconnect than running it did.
+_VISIBLE_ROOMS = _room_query().where(visible_to(VIEWER)).order_by(Room.id)
+_ALL_ROOMS = _room_query().order_by(Room.id).limit(bindparam("limit")).offset(bindparam("offset"))
+_ONE_ROOM = _room_query().where(Room.id == ROOM_ID, visible_to(VIEWER))
+_ONE_ROOM_WITH_NEWEST = _ONE_ROOM.add_columns(newest_message_id(Room.id).label("newest_message_id"))
+_MEMBERSHIP = select(Room.is_private, is_member(VIEWER)).where(Room.id == ROOM_ID)
 
 
 def _out(row: Row[Room, int, bool, str | None, int | None, int]) -> RoomOut:
@@ -75,23 +91,22 @@ class RoomService:
         self._hub = hub
 
     async def list_visible(self, session: AsyncSession, user: User) -> list[RoomOut]:
-        rows = await session.execute(_room_query(user).where(visible_to(user)).order_by(Room.id))
+        rows = await session.execute(_VISIBLE_ROOMS, {"viewer": user.id})
         return [_out(row) for row in rows]
 
     async def list_all(self, session: AsyncSession, user: User, limit: int, offset: int) -> list[RoomOut]:
-        rows = await session.execute(_room_query(user).order_by(Room.id).limit(limit).offset(offset))
+        rows = await session.execute(_ALL_ROOMS, {"viewer": user.id, "limit": limit, "offset": offset})
         return [_out(row) for row in rows]
 
     async def get(self, session: AsyncSession, user: User, room_id: int) -> RoomOut:
-        row = (await session.execute(_room_query(user).where(Room.id == room_id, visible_to(user)))).first()
+        row = (await session.execute(_ONE_ROOM, {"viewer": user.id, "room_id": room_id})).first()
         if row is None:
             raise NotFound("room not found")
         return _out(row)
 
     async def get_with_newest(self, session: AsyncSession, user: User, room_id: int) -> tuple[RoomOut, int | None]:
         """The room and its newest message id, in one query: what a socket's `hello` needs."""
-        query = _room_query(user).add_columns(newest_message_id(Room.id).label("newest_message_id"))
-        row = (await session.execute(query.where(Room.id == room_id, visible_to(user)))).first()
+        row = (await session.execute(_ONE_ROOM_WITH_NEWEST, {"viewer": user.id, "room_id": room_id})).first()
         if row is None:
             raise NotFound("room not found")
         *room, newest = row
@@ -105,7 +120,7 @@ class RoomService:
 
         One indexed look-up: this guards every history page and REST send, so it does not
         count members or unread messages as `get` does."""
-        row = (await session.execute(select(Room.is_private, is_member(user.id)).where(Room.id == room_id))).first()
+        row = (await session.execute(_MEMBERSHIP, {"viewer": user.id, "room_id": room_id})).first()
         if row is None or (row[0] and not row[1]):
             raise NotFound("room not found")
         if not row[1]:
