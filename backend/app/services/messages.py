@@ -4,10 +4,11 @@ import asyncio
 import contextlib
 import datetime as dt
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 
-from sqlalchemy import Connection, Row, Select, Table, and_, or_, select, update
+from sqlalchemy import Connection, Row, Select, Table, and_, bindparam, or_, select, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import insert
@@ -268,24 +269,17 @@ class MessageService:
         limit: int,
         viewer_id: int | None = None,
     ) -> Page:
-        query = _message_rows().where(Message.room_id == room_id)
-        if before is not None:
-            query = query.where(Message.id < before)
-        if after is not None:
-            query = query.where(Message.id > after).order_by(Message.id.asc())
-        else:
-            query = query.order_by(Message.id.desc())
-        return await _page(session, query, limit, newest_first=after is None, viewer_id=viewer_id)
+        query = _ROOM_PAGES[before is not None, after is not None]
+        params = {"room_id": room_id, "before": before, "after": after}
+        return await _page(session, query, params, limit, newest_first=after is None, viewer_id=viewer_id)
 
     async def latest(self, session: AsyncSession, user: User, limit: int) -> Page:
-        mine = select(Membership.room_id).where(Membership.user_id == user.id)
-        query = _message_rows().where(Message.room_id.in_(mine)).order_by(Message.id.desc())
-        return await _page(session, query, limit, newest_first=True, viewer_id=user.id)
+        return await _page(session, _LATEST, {"viewer": user.id}, limit, newest_first=True, viewer_id=user.id)
 
     async def since(self, session: AsyncSession, room_id: int, after: int) -> tuple[list[MessageOut], bool]:
         """Messages after `after`, oldest first: the newest `replay_limit`, and True if more were missed."""
-        query = _message_rows().where(Message.room_id == room_id, Message.id > after).order_by(Message.id.desc())
-        page = await _page(session, query, self.replay_limit, newest_first=True)
+        params = {"room_id": room_id, "after": after}
+        page = await _page(session, _SINCE, params, self.replay_limit, newest_first=True)
         return page.messages, page.has_more
 
     async def edit(self, session: AsyncSession, user: User, message_id: int, body: str) -> MessageOut:
@@ -341,7 +335,10 @@ def _settle(future: asyncio.Future[Sent], outcome: Sent | Exception) -> None:
 MessageRow = Row[int, int, int, str, str, str | None, dt.datetime, dt.datetime | None, bool]
 
 
-def _message_rows() -> Select[int, int, int, str, str, str | None, dt.datetime, dt.datetime | None, bool]:
+MessageRows = Select[int, int, int, str, str, str | None, dt.datetime, dt.datetime | None, bool]
+
+
+def _message_rows() -> MessageRows:
     """Messages as plain rows with their sender's name: a page is read, never changed, so it
     skips the ORM's identity map and change tracking (several times cheaper per row)."""
     return select(
@@ -372,16 +369,51 @@ def _row_out(row: MessageRow, reactions: list[ReactionOut]) -> MessageOut:
     )
 
 
+def _room_page(*, before: bool, after: bool) -> MessageRows:
+    """A page of a room: the newest (descending), or before and/or after a cursor."""
+    query = _message_rows().where(Message.room_id == bindparam("room_id"))
+    if before:
+        query = query.where(Message.id < bindparam("before"))
+    if after:
+        query = query.where(Message.id > bindparam("after")).order_by(Message.id.asc())
+    else:
+        query = query.order_by(Message.id.desc())
+    return query.limit(bindparam("limit"))
+
+
+# Built once per shape, the values bound per call: building a statement (and its cache key) each
+# time cost about as much as running it. Pages of a room, by (before given, after given):
+_ROOM_PAGES = {
+    (before, after): _room_page(before=before, after=after) for before in (False, True) for after in (False, True)
+}
+# The newest messages after `after` (a socket's `since` replay), newest first.
+_SINCE = (
+    _message_rows()
+    .where(Message.room_id == bindparam("room_id"), Message.id > bindparam("after"))
+    .order_by(Message.id.desc())
+    .limit(bindparam("limit"))
+)
+# The newest messages of every room the caller (`viewer`) is in.
+_LATEST = (
+    _message_rows()
+    .where(Message.room_id.in_(select(Membership.room_id).where(Membership.user_id == bindparam("viewer"))))
+    .order_by(Message.id.desc())
+    .limit(bindparam("limit"))
+)
+
+
 async def _page(
     session: AsyncSession,
-    query: Select[int, int, int, str, str, str | None, dt.datetime, dt.datetime | None, bool],
+    query: MessageRows,
+    params: Mapping[str, int | None],
     limit: int,
     *,
     newest_first: bool,
     viewer_id: int | None = None,
 ) -> Page:
-    """One page of messages, with their reactions (one more query for the whole page)."""
-    rows = (await session.execute(query.limit(limit + 1))).all()
+    """One page of messages (one more row than `limit` says whether there are more), with their
+    reactions (one more query for the whole page)."""
+    rows = (await session.execute(query, {**params, "limit": limit + 1})).all()
     has_more = len(rows) > limit
     rows = rows[:limit]
     reactions = await reactions_for(session, [row[0] for row in rows], viewer_id)
