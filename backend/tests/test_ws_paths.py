@@ -4,10 +4,11 @@ protocol tests run here again with the fast path off."""
 
 from typing import Any
 
+import httpx
 import pytest
 
 from app.config import Settings
-from tests.conftest import Account, LiveServer, Socket, join
+from tests.conftest import Account, LiveServer, Socket, join, register
 from tests.test_ws import (  # noqa: F401 (collected again, under this module's settings)
     test_a_retried_client_id_is_acknowledged_but_stored_once,
     test_message_reaches_everyone_and_the_senders_copy_is_its_ack,
@@ -27,34 +28,31 @@ def settings(settings_factory: Any) -> Settings:
     return result
 
 
-async def test_the_fast_path_is_on_by_default_under_uvicorn(
+async def _socket_on_default_settings(
     server_factory: Any, settings_factory: Any, sockets: list[Socket]
-) -> None:
-    import httpx
-
-    from tests.conftest import register
-
-    live: LiveServer = await server_factory(settings_factory())
-    async with httpx.AsyncClient(base_url=live.url + "/api/v1") as http:
-        alice: Account = await register(http, "alice")
-    sockets.append(await join(live, alice))
-    [conn] = live.context.hub._rooms[1]
-    assert conn._direct is not None
-
-
-async def test_an_accepted_fast_path_socket_keeps_no_handshake_and_still_reads_frames(
-    server_factory: Any, settings_factory: Any, sockets: list[Socket]
-) -> None:
-    import httpx
-
-    from tests.conftest import register
-
+) -> tuple[Socket, Any]:
+    """A socket on a server with the default settings (this module's `settings` turn the fast
+    path off), and the server's connection object for it."""
     live: LiveServer = await server_factory(settings_factory())
     async with httpx.AsyncClient(base_url=live.url + "/api/v1") as http:
         alice: Account = await register(http, "alice")
     socket_ = await join(live, alice)
     sockets.append(socket_)
     [conn] = live.context.hub._rooms[1]
+    return socket_, conn
+
+
+async def test_the_fast_path_is_on_by_default_under_uvicorn(
+    server_factory: Any, settings_factory: Any, sockets: list[Socket]
+) -> None:
+    _, conn = await _socket_on_default_settings(server_factory, settings_factory, sockets)
+    assert conn._direct is not None
+
+
+async def test_an_accepted_fast_path_socket_keeps_no_handshake_and_still_reads_frames(
+    server_factory: Any, settings_factory: Any, sockets: list[Socket]
+) -> None:
+    socket_, conn = await _socket_on_default_settings(server_factory, settings_factory, sockets)
     protocol = conn._direct._protocol
     assert protocol.request is None and protocol.response is None
     assert type(protocol.queue).__name__ == "InboundQueue"
