@@ -192,6 +192,9 @@ JSON = {"Content-Type": "application/json"}
         ("POST", "/rooms/1/messages", {"json": {"body": "ok", "client_id": "\x00"}}, 422),
         ("GET", "/rooms/%00", {}, 422),
         ("GET", f"/rooms/{2**63}", {}, 422),
+        # The largest id there can be: a 404, not a 503 (a bound parameter typed int4 on PostgreSQL was).
+        ("GET", f"/rooms/{2**63 - 1}", {}, 404),
+        ("GET", f"/chat/history?room_id={2**63 - 1}&before={2**53}", {}, 404),
         ("GET", "/chat/history?room_id=1&before=-1", {}, 422),
         ("PATCH", "/admin/users/1", {"json": {"is_active": "no"}}, 403),  # not an admin: 403 before the body
     ],

@@ -1,6 +1,6 @@
 """Rooms and memberships. Who may see a room is a query filter, so the unauthorised get a 404."""
 
-from sqlalchemy import BindParameter, ColumnElement, Integer, Row, Select, bindparam, case, delete, exists, func, select
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, case, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
@@ -21,8 +21,9 @@ CLOSE_NOT_ALLOWED = 4403
 
 UserId = int | BindParameter[int]
 # The caller and the room of the statements below, bound when a statement runs.
-VIEWER: BindParameter[int] = bindparam("viewer", type_=Integer())
-ROOM_ID: BindParameter[int] = bindparam("room_id", type_=Integer())
+# Untyped: each takes the type of the column it is compared with (ids are BIGINT on PostgreSQL).
+VIEWER: BindParameter[int] = bindparam("viewer")
+ROOM_ID: BindParameter[int] = bindparam("room_id")
 
 
 def is_member(user_id: UserId) -> ColumnElement[bool]:
