@@ -15,7 +15,7 @@ from app.realtime.broker import Broker, Event
 from app.realtime.frames import ReadFrame, encode
 
 
-def with_read_state(query: Select[Any], user_id: int | BindParameter[int]) -> Select[Any]:
+def with_read_state(query: Select[Any], user_id: BindParameter[int]) -> Select[Any]:
     """A room query plus two columns, for the caller: `last_read_id` and `unread_count`
     (0 in rooms the caller is not in, without counting anything there)."""
     mine = aliased(Membership, name="mine")

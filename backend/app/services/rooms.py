@@ -19,22 +19,21 @@ CLOSE_ROOM_GONE = 4404
 CLOSE_NOT_ALLOWED = 4403
 
 
-UserId = int | BindParameter[int]
 # The caller and the room of the statements below, bound when a statement runs.
 # Untyped: each takes the type of the column it is compared with (ids are BIGINT on PostgreSQL).
 VIEWER: BindParameter[int] = bindparam("viewer")
 ROOM_ID: BindParameter[int] = bindparam("room_id")
 
 
-def is_member(user_id: UserId) -> ColumnElement[bool]:
+def is_member(user_id: BindParameter[int]) -> ColumnElement[bool]:
     return exists().where(Membership.room_id == Room.id, Membership.user_id == user_id)
 
 
-def visible_to(user_id: UserId) -> ColumnElement[bool]:
+def visible_to(user_id: BindParameter[int]) -> ColumnElement[bool]:
     return ~Room.is_private | is_member(user_id)
 
 
-def direct_peer_name(user_id: UserId) -> ColumnElement[str | None]:
+def direct_peer_name(user_id: BindParameter[int]) -> ColumnElement[str | None]:
     """In a direct room, the other member's username (the room's name for the caller)."""
     peer = (
         select(User.username)
