@@ -64,7 +64,7 @@ backend-test-sqlite: $(VENV)/.dev
 backend-test-postgresql: $(VENV)/.dev
 	cd $(BACKEND) && TEST_DATABASE=postgresql .venv/bin/pytest -q
 
-frontend-test: $(FRONTEND)/node_modules/.package-lock.json
+frontend-test: $(VENV)/.runtime $(FRONTEND)/node_modules/.package-lock.json
 	cd $(FRONTEND) && npm test
 
 e2e: $(VENV)/.runtime $(FRONTEND)/out/index.html

@@ -15,6 +15,8 @@ export default tseslint.config(
       "test-results/",
       "playwright-report/",
       "next-env.d.ts",
+      // Written by `npm run gen:types` (openapi-typescript); `npm run check:types` guards them.
+      "lib/generated/",
     ],
   },
   js.configs.recommended,

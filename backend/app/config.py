@@ -58,6 +58,9 @@ class Settings(BaseSettings):
 
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=1)
     refresh_token_ttl_days: int = Field(default=30, ge=1)
+    # A device's refresh token presented again this soon after its rotation is a reload that
+    # raced the answer, not a theft: it gets a new pair instead of signing the device out.
+    refresh_reuse_grace_seconds: float = Field(default=30.0, ge=0)
     jwt_issuer: str = "chat-api"
     jwt_audience: str = "chat-app"
     # bcrypt cost 12 takes ~0.25 s on this hardware: slow for attackers, fine for a login.
@@ -69,24 +72,39 @@ class Settings(BaseSettings):
     # Sockets one user may hold open on one server process (a few tabs and devices, not a flood).
     max_connections_per_user: int = Field(default=20, ge=1)
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Unset: no /metrics. Set: Prometheus scrapes /metrics with `Authorization: Bearer <token>`.
+    metrics_token: SecretStr | None = None
     admin_username: str | None = None
     admin_password: SecretStr | None = None
 
+    # Rate limits (app/ratelimit.py), `N/Ss` or 0 (off): per user, or per address for logins and
+    # signups. Shared by every process through Redis when REDIS_URL is set.
     message_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(20, 10)
+    # Failed logins per (username, address) and per address: never a lockout from elsewhere.
     login_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(10, 60)
     signup_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(20, 3600)
+    edit_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(30, 60)  # edits and deletions
+    reaction_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(60, 60)  # reactions added or taken back
+    room_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(20, 3600)  # rooms created, direct rooms started
+    invite_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(60, 3600)  # members added to rooms
+    # The web client sends at most one marker per 300 ms per open room: 3 a second while it reads.
+    read_marker_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(100, 10)
 
     # A reload or a server restart reconnects within seconds; only a longer absence is a "leave".
     presence_grace_seconds: float = 10.0
     # Frames queued for one socket before it counts as too slow and is closed (1013); the client
     # then resumes with `since`, so nothing is lost and the room never waits for it.
     ws_send_queue_limit: int = 1000
-    # Largest inbound WebSocket frame (API.md: 1009 beyond 64 KiB).
+    # Largest inbound WebSocket frame (docs/api.md: 1009 beyond 64 KiB).
     ws_max_frame_bytes: int = 64 * 1024
     # Write frames straight to uvicorn's transport (realtime/direct.py); off: through ASGI `send`.
     ws_direct_writes: bool = True
     # Most messages replayed on resume; beyond it the client gets `gap` and pages through history.
     ws_replay_limit: int = 1000
+    # A new socket must take its whole `hello` and replay within this long (the database is done
+    # with before the first write); else it is closed 1013 and resumes with `since` from the last
+    # message it got. 1,000 messages of 4,000 characters are ~4 MB: ~0.8 MB/s at the default.
+    ws_replay_timeout_seconds: float = Field(default=5.0, gt=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod
@@ -95,7 +113,17 @@ class Settings(BaseSettings):
             return [origin.strip() for origin in value.split(",") if origin.strip()]
         return value
 
-    @field_validator("message_rate_limit", "login_rate_limit", "signup_rate_limit", mode="before")
+    @field_validator(
+        "message_rate_limit",
+        "login_rate_limit",
+        "signup_rate_limit",
+        "edit_rate_limit",
+        "reaction_rate_limit",
+        "room_rate_limit",
+        "invite_rate_limit",
+        "read_marker_rate_limit",
+        mode="before",
+    )
     @classmethod
     def _parse_rate_limit(cls, value: object) -> object:
         if isinstance(value, str):

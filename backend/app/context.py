@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from app.config import Settings
 from app.database import Transactions, create_engine, create_session_factory
 from app.errors import Conflict
-from app.ratelimit import RateLimiter
+from app.ratelimit import RateLimits
 from app.realtime.broker import Broker, LocalBroker, RedisBroker
 from app.realtime.hub import RoomHub
 from app.realtime.presence import MemoryPresence, PresenceStore, RedisPresence
@@ -46,6 +46,7 @@ class AppContext:
     reactions: ReactionService
     search: SearchService
     direct: DirectRoomService
+    limits: RateLimits
 
     @classmethod
     def build(cls, settings: Settings) -> "AppContext":
@@ -60,13 +61,14 @@ class AppContext:
         else:
             broker, presence = LocalBroker(), MemoryPresence()
         hub = RoomHub(broker, presence, settings.presence_grace_seconds)
+        limits = RateLimits(settings)
         auth = AuthService(
             settings,
             PasswordHasher(settings.bcrypt_rounds),
             TokenCodec(settings),
             broker,
-            login_limiter=RateLimiter(settings.login_rate_limit),
-            signup_limiter=RateLimiter(settings.signup_rate_limit),
+            login_limit=limits.login,
+            signup_limit=limits.signup,
         )
         order: PublishOrder = SingleProcessOrder()
         if settings.redis_url:  # several processes may write to the same room
@@ -75,11 +77,11 @@ class AppContext:
         messages = MessageService(
             writer,
             broker,
-            RateLimiter(settings.message_rate_limit),
+            limits,
             settings.max_message_length,
             settings.ws_replay_limit,
         )
-        rooms = RoomService(broker, hub)
+        rooms = RoomService(broker, hub, limits)
         return cls(
             settings=settings,
             engine=engine,
@@ -90,10 +92,11 @@ class AppContext:
             rooms=rooms,
             messages=messages,
             admin=AdminService(auth, broker, hub),
-            read_state=ReadStateService(broker),
-            reactions=ReactionService(broker),
+            read_state=ReadStateService(broker, limits.read_marker),
+            reactions=ReactionService(broker, limits.reaction),
             search=SearchService(engine.dialect.name),
-            direct=DirectRoomService(rooms),
+            direct=DirectRoomService(rooms, limits.room),
+            limits=limits,
         )
 
     async def start(self) -> None:
@@ -106,6 +109,7 @@ class AppContext:
         await self.hub.stop()
         await self.messages.writer.stop()
         await self.broker.stop()
+        await self.limits.close()
         await self.engine.dispose()
         self.auth.hasher.close()
 

@@ -1,10 +1,11 @@
 """Prometheus metrics: HTTP requests by route and status, their latency, and live sockets."""
 
+import hmac
 import time
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 REQUESTS = Counter("chat_http_requests_total", "HTTP requests", ["method", "route", "status"])
@@ -67,5 +68,14 @@ def _route_template(scope: Scope) -> str:
     return prefix + route_path
 
 
-async def metrics_endpoint(_: Request) -> Response:
+async def metrics_endpoint(request: Request) -> Response:
+    """Only for a scraper that presents METRICS_TOKEN as a bearer token; without the setting the
+    app's port has no /metrics at all (the figures say how busy the server is and with what)."""
+    token = request.app.state.context.settings.metrics_token
+    if token is None:
+        return JSONResponse({"detail": "Not Found"}, status_code=404)
+    scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+    expected = token.get_secret_value().encode()
+    if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), expected):
+        return JSONResponse({"detail": "Not authenticated"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
     return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)

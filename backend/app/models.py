@@ -67,6 +67,9 @@ class User(Base):
     username: Mapped[str] = mapped_column(String(32))
     # Lower-cased username: uniqueness and look-ups are case-insensitive on both databases.
     username_key: Mapped[str] = mapped_column(String(32), unique=True)
+    # What the name looks like (app/usernames.py): a new name may not look like a taken one.
+    # Not unique: names taken before this column existed may already share one.
+    username_skeleton: Mapped[str | None] = mapped_column(String(64), index=True)
     password_hash: Mapped[str] = mapped_column(String(100))
     role: Mapped[str] = mapped_column(String(16), default=Role.user.value)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -2,12 +2,14 @@
 
 import sys
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 from alembic import command
 from alembic.config import Config
 
 from app.config import Settings, get_settings
+from app.http_limits import http_protocol
 from app.logs import configure_logging
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
@@ -35,17 +37,24 @@ def main() -> None:
         port=settings.port,
         workers=settings.workers,
         loop="uvloop",
-        http="httptools",
-        ws="websockets-sansio",
-        ws_max_size=settings.ws_max_frame_bytes,
-        # Compression would cost a deflate per socket per frame: fan-out sends one text to many.
-        ws_per_message_deflate=False,
         log_level=settings.log_level,
         log_config=None,  # app.logs configures logging (in every worker, via create_app)
-        access_log=False,  # app.middleware logs each request, without its query string
         proxy_headers=True,
-        server_header=False,
+        **protocol_options(settings),
     )
+
+
+def protocol_options(settings: Settings) -> dict[str, Any]:
+    """How uvicorn speaks HTTP and WebSocket: the same for `make run` and the tests' servers."""
+    return {
+        "http": http_protocol(),
+        "ws": "websockets-sansio",
+        "ws_max_size": settings.ws_max_frame_bytes,
+        # Compression would cost a deflate per socket per frame: fan-out sends one text to many.
+        "ws_per_message_deflate": False,
+        "access_log": False,  # app.middleware logs each request, without its query string
+        "server_header": False,
+    }
 
 
 if __name__ == "__main__":

@@ -33,7 +33,7 @@ from app.config import Settings
 from app.context import AppContext
 from app.main import create_app
 from app.models import Base
-from app.server import BACKEND_DIR, migrate
+from app.server import BACKEND_DIR, migrate, protocol_options
 
 TEST_DATABASE = os.environ.get("TEST_DATABASE", "sqlite")
 PG_ADMIN_URL = os.environ.get("TEST_PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -138,6 +138,11 @@ def settings_factory(database: Database, tmp_path: Path) -> Any:
             "message_rate_limit": "0",
             "login_rate_limit": "0",
             "signup_rate_limit": "0",
+            "edit_rate_limit": "0",
+            "reaction_rate_limit": "0",
+            "room_rate_limit": "0",
+            "invite_rate_limit": "0",
+            "read_marker_rate_limit": "0",
         }
         values.update(overrides)
         return Settings(**values)
@@ -214,10 +219,8 @@ async def start_server(settings: Settings) -> LiveServer:
         app,
         host="127.0.0.1",
         port=port,
-        ws="websockets-sansio",
-        ws_max_size=settings.ws_max_frame_bytes,
-        ws_per_message_deflate=False,
         log_level="warning",
+        **protocol_options(settings),
         lifespan="on",
     )
     server = uvicorn.Server(config)
@@ -456,6 +459,11 @@ class ServerProcess:
             "MESSAGE_RATE_LIMIT": "0",
             "LOGIN_RATE_LIMIT": "0",
             "SIGNUP_RATE_LIMIT": "0",
+            "EDIT_RATE_LIMIT": "0",
+            "REACTION_RATE_LIMIT": "0",
+            "ROOM_RATE_LIMIT": "0",
+            "INVITE_RATE_LIMIT": "0",
+            "READ_MARKER_RATE_LIMIT": "0",
             "PRESENCE_GRACE_SECONDS": str(settings.presence_grace_seconds),
             "FRONTEND_DIR": str(settings.frontend_dir),
             "LOG_LEVEL": "warning",

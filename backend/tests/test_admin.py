@@ -47,7 +47,8 @@ async def test_deactivation_bites_at_once_and_revokes_refresh_tokens(
     response = await client.patch(f"/admin/users/{alice.id}", json={"is_active": False}, headers=admin.headers)
     assert response.status_code == 200 and response.json()["is_active"] is False
     assert (await client.get("/users/me", headers=alice.headers)).status_code == 401
-    assert (await client.post("/token/refresh", json={"refresh_token": alice.refresh_token})).status_code == 401
+    refused = await client.post("/token/refresh", json={"refresh_token": alice.refresh_token})
+    assert refused.status_code == 401 and refused.json()["detail"] == "account is deactivated"
     denied = await login(client, "alice")
     assert denied.status_code == 403
     await client.patch(f"/admin/users/{alice.id}", json={"is_active": True}, headers=admin.headers)

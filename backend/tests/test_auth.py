@@ -1,5 +1,7 @@
 """Signup, login, refresh rotation and reuse detection, logout, devices."""
 
+from typing import Any
+
 import httpx
 import pytest
 
@@ -98,22 +100,58 @@ async def test_refresh_rotates_the_refresh_token(client: httpx.AsyncClient, alic
     assert again.status_code == 200
 
 
+async def _rotate(client: httpx.AsyncClient, refresh_token: str) -> dict[str, str]:
+    response = await client.post("/token/refresh", json={"refresh_token": refresh_token})
+    assert response.status_code == 200, response.text
+    pair: dict[str, str] = response.json()
+    return pair
+
+
 async def test_reused_refresh_token_revokes_the_whole_family(client: httpx.AsyncClient, alice: Account) -> None:
-    first = (await client.post("/token/refresh", json={"refresh_token": alice.refresh_token})).json()
-    # The old token is presented again (stolen copy): 401, and the family is gone...
+    first = await _rotate(client, alice.refresh_token)
+    second = await _rotate(client, first["refresh_token"])
+    # A token two rotations back is presented again (a stolen copy): 401, and the family is gone...
     reuse = await client.post("/token/refresh", json={"refresh_token": alice.refresh_token})
     assert reuse.status_code == 401
     assert reuse.headers["www-authenticate"] == "Bearer"
+    assert reuse.json()["detail"] == "refresh token was already used; this device is signed out"
     # ...including the newest refresh token and the access tokens of that device.
-    assert (await client.post("/token/refresh", json={"refresh_token": first["refresh_token"]})).status_code == 401
-    me = await client.get("/users/me", headers={"Authorization": f"Bearer {first['access_token']}"})
+    assert (await client.post("/token/refresh", json={"refresh_token": second["refresh_token"]})).status_code == 401
+    me = await client.get("/users/me", headers={"Authorization": f"Bearer {second['access_token']}"})
     assert me.status_code == 401
+
+
+async def test_the_predecessor_presented_again_within_the_grace_gets_a_new_pair(
+    client: httpx.AsyncClient, alice: Account
+) -> None:
+    # A reload raced the refresh: the page never saw `first` and presents the old token again.
+    first = await _rotate(client, alice.refresh_token)
+    again = await _rotate(client, alice.refresh_token)
+    assert again["refresh_token"] not in (alice.refresh_token, first["refresh_token"])
+    me = await client.get("/users/me", headers={"Authorization": f"Bearer {again['access_token']}"})
+    assert me.status_code == 200 and me.json()["id"] == alice.id
+    devices = await client.get("/sessions", headers={"Authorization": f"Bearer {again['access_token']}"})
+    assert len(devices.json()) == 1  # the same device, not a new one
+    # Once more, the same token is two rotations behind the newest: reuse, the device is signed out.
+    assert (await client.post("/token/refresh", json={"refresh_token": alice.refresh_token})).status_code == 401
+    assert (await client.post("/token/refresh", json={"refresh_token": again["refresh_token"]})).status_code == 401
+
+
+async def test_the_predecessor_past_the_grace_is_reuse(server_factory: Any, settings_factory: Any) -> None:
+    live = await server_factory(settings_factory(refresh_reuse_grace_seconds=0))
+    async with httpx.AsyncClient(base_url=live.url + "/api/v1") as http:
+        alice = await register(http, "alice")
+        first = await _rotate(http, alice.refresh_token)
+        reuse = await http.post("/token/refresh", json={"refresh_token": alice.refresh_token})
+        assert reuse.status_code == 401
+        assert (await http.post("/token/refresh", json={"refresh_token": first["refresh_token"]})).status_code == 401
 
 
 async def test_reuse_on_one_device_leaves_other_devices_signed_in(client: httpx.AsyncClient, alice: Account) -> None:
     other = (await login(client, "alice")).json()
-    await client.post("/token/refresh", json={"refresh_token": alice.refresh_token})
-    await client.post("/token/refresh", json={"refresh_token": alice.refresh_token})
+    first = await _rotate(client, alice.refresh_token)
+    await _rotate(client, first["refresh_token"])
+    assert (await client.post("/token/refresh", json={"refresh_token": alice.refresh_token})).status_code == 401
     assert (await client.post("/token/refresh", json={"refresh_token": other["refresh_token"]})).status_code == 200
 
 

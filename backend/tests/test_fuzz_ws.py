@@ -1,7 +1,7 @@
 """Property-based tests (hypothesis) that throw arbitrary frames at `/ws/{room_id}` of a real server
 process, over a real socket.
 
-For every frame, the protocol of API.md says what must happen, and `expected` says it without
+For every frame, the protocol of docs/api.md says what must happen, and `expected` says it without
 asking the server's own validators: an `error` frame with the right code (the socket stays open),
 a `pong`, nothing (typing), a stored message acknowledged to its sender (a retried client_id is
 answered with the message stored the first time, and stores nothing), or close code 1009 for a
@@ -32,7 +32,7 @@ from tests.conftest import PASSWORD, ServerProcess
 
 EXAMPLES = 200
 MAX_BATCH = 10
-MAX_FRAME = 64 * 1024  # API.md: 1009 beyond 64 KiB
+MAX_FRAME = 64 * 1024  # docs/api.md: 1009 beyond 64 KiB
 MAX_BODY = 4000  # MAX_MESSAGE_LENGTH's default, counted after trimming
 ROOM = 1  # `general`
 
@@ -75,7 +75,7 @@ def _finite(number: str) -> float:
 
 
 def expected(frame: str | bytes) -> Outcome:
-    """What API.md promises for this frame, worked out independently of the server's code."""
+    """What docs/api.md promises for this frame, worked out independently of the server's code."""
     if isinstance(frame, bytes):
         return Outcome("error", frozenset({"bad_request"}))
     if len(frame.encode("utf-8", "surrogatepass")) > MAX_FRAME:
@@ -315,7 +315,7 @@ def test_any_frame_gets_its_documented_answer_and_rejected_frames_store_nothing(
 
 
 def test_oracle_agrees_with_the_contract_on_known_frames() -> None:
-    """The oracle above, on the frames API.md spells out (so a wrong oracle cannot pass vacuously)."""
+    """The oracle above, on the frames docs/api.md spells out (so a wrong oracle cannot pass vacuously)."""
     assert expected("not json").codes == {"bad_request"}
     assert expected(b'{"type": "ping"}').codes == {"bad_request"}
     assert expected('{"type": "message", "body": "   "}').codes == {"invalid_message"}

@@ -4,24 +4,58 @@ from typing import Any
 
 import httpx
 
-from tests.conftest import PASSWORD, LiveServer, join, login, open_socket, register
+from tests.conftest import PASSWORD, REDIS_URL, join, login, open_socket, register
 
 
-async def _client(live: LiveServer, ip: str = "127.0.0.1") -> httpx.AsyncClient:
-    return httpx.AsyncClient(base_url=live.url + "/api/v1", timeout=30)
+async def _client(live: Any, ip: str = "127.0.0.1") -> httpx.AsyncClient:
+    """A client whose requests come from `ip` (any 127.x address reaches a server on 127.0.0.1)."""
+    transport = httpx.AsyncHTTPTransport(local_address=ip)
+    return httpx.AsyncClient(base_url=live.url + "/api/v1", timeout=30, transport=transport)
 
 
-async def test_failed_logins_are_throttled_per_username(server_factory: Any, settings_factory: Any) -> None:
+async def test_failed_logins_throttle_the_address_not_the_account(server_factory: Any, settings_factory: Any) -> None:
     live = await server_factory(settings_factory(login_rate_limit="3/60s"))
-    async with await _client(live) as http:
-        await register(http, "alice")
-        codes = [(await login(http, "alice", "wrong password")).status_code for _ in range(3)]
+    async with await _client(live, "127.0.0.1") as here, await _client(live, "127.0.0.2") as elsewhere:
+        await register(elsewhere, "alice")
+        codes = [(await login(here, "alice", "wrong password")).status_code for _ in range(3)]
         assert codes == [401, 401, 401]
-        throttled = await login(http, "alice", PASSWORD)  # even the right password waits now
+        throttled = await login(here, "alice", PASSWORD)  # from this address, even the right password waits
         assert throttled.status_code == 429
         assert 1 <= int(throttled.headers["retry-after"]) <= 60
-        # Another username from the same address is throttled too (per-address limit).
-        assert (await login(http, "someone-else", "wrong")).status_code == 429
+        # This address is throttled for every username (per address)...
+        assert (await login(here, "someone-else", "wrong")).status_code == 429
+        # ...but the owner, from an address with no failures, logs in: no lockout.
+        assert (await login(elsewhere, "alice", PASSWORD)).status_code == 200
+        assert (await login(elsewhere, "alice", "wrong password")).status_code == 401  # its own count
+
+
+async def test_failed_logins_count_per_address_across_usernames(server_factory: Any, settings_factory: Any) -> None:
+    live = await server_factory(settings_factory(login_rate_limit="3/60s"))
+    async with await _client(live, "127.0.0.3") as guesser, await _client(live, "127.0.0.4") as owner:
+        await register(owner, "alice")
+        assert [(await login(guesser, f"user{n}", "wrong")).status_code for n in range(3)] == [401] * 3
+        assert (await login(guesser, "alice", PASSWORD)).status_code == 429
+        assert (await login(owner, "alice", PASSWORD)).status_code == 200
+
+
+async def test_servers_sharing_a_redis_share_login_failures(
+    server_factory: Any, settings_factory: Any, redis_prefix: str
+) -> None:
+    settings = settings_factory(redis_url=REDIS_URL, redis_prefix=redis_prefix, login_rate_limit="3/60s")
+    one, two = await server_factory(settings), await server_factory(settings)
+    async with (
+        await _client(one, "127.0.0.1") as here_one,
+        await _client(two, "127.0.0.1") as here_two,
+        await _client(two, "127.0.0.2") as elsewhere,
+    ):
+        await register(elsewhere, "alice")
+        codes = [(await login(http, "alice", "wrong")).status_code for http in (here_one, here_two, here_one)]
+        assert codes == [401, 401, 401]
+        for http in (here_one, here_two):
+            throttled = await login(http, "alice", PASSWORD)
+            assert throttled.status_code == 429
+            assert 1 <= int(throttled.headers["retry-after"]) <= 60
+        assert (await login(elsewhere, "alice", PASSWORD)).status_code == 200
 
 
 async def test_successful_logins_do_not_count(server_factory: Any, settings_factory: Any) -> None:

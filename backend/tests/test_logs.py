@@ -4,6 +4,7 @@ import json
 from typing import Any
 
 import httpx
+import pytest
 
 from tests.conftest import Socket, register
 
@@ -54,3 +55,26 @@ async def test_a_chat_session_leaves_structured_logs_without_secrets(
     [socket_line] = [line for line in lines if line["msg"] == "websocket"]
     assert socket_line["user_id"] == alice.id and socket_line["room_id"] == 1
     assert socket_line["close_code"] == 1000 and socket_line["seconds"] >= 0
+
+
+@pytest.mark.parametrize("log_format", ["text", "json"])
+async def test_one_line_per_request_without_query_or_forged_lines(
+    process_factory: Any, settings_factory: Any, log_format: str
+) -> None:
+    server = await process_factory(settings_factory(), LOG_FORMAT=log_format, LOG_LEVEL="info").start()
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        await http.get("/readyz", params={"search": "private words"})
+        # A decoded %0a would start a forged line; %00 and an escape sequence must not reach a terminal.
+        await http.get("/api/v1/x%0a2026-12-02 00:00:00 INFO chat.access: forged%00%1b[31mred%c2%9b")
+    server.stop()
+    text = server.log_path.read_text()
+    assert "private words" not in text and "search=" not in text
+    assert "\x00" not in text and "\x1b" not in text and "\x9b" not in text
+    lines = text.splitlines()
+    assert not [line for line in lines if line.startswith("2026-12-02 00:00:00")], "a forged line"
+    assert len([line for line in lines if "/readyz" in line]) == 1  # uvicorn's own line is gone
+    [forged] = [line for line in lines if "forged" in line]
+    if log_format == "json":
+        assert json.loads(forged)["path"].startswith("/api/v1/x\n2026-12-02")
+    else:
+        assert 'path="/api/v1/x\\n2026-12-02 00:00:00 INFO chat.access: forged\\u0000\\u001b[31mred\\u009b"' in forged

@@ -199,8 +199,8 @@ async def test_a_send_to_a_room_deleted_meanwhile_fails_alone(server: LiveServer
 
     sender = Member(alice.id, "alice")
     messages = server.context.messages
-    doomed = messages.send(987654, sender, "into the void", "void-1")
-    fine = messages.send(1, sender, "still here", "here-1")
+    doomed = await messages.send(987654, sender, "into the void", "void-1")  # queued, not yet stored
+    fine = await messages.send(1, sender, "still here", "here-1")
     with pytest.raises(NotFound):
         await doomed
     assert (await fine).message.body == "still here"

@@ -3,12 +3,13 @@
 import os
 import stat
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from app.config import RateLimit, Settings
-from tests.conftest import Account, LiveServer
+from tests.conftest import LiveServer, register
 
 
 async def test_healthz_and_readyz(server: LiveServer) -> None:
@@ -33,14 +34,31 @@ async def test_readyz_is_503_when_the_database_is_unreachable(server_factory, se
     assert ready.json()["database"] == "unavailable"
 
 
-async def test_metrics_count_requests_by_route(server: LiveServer, client: httpx.AsyncClient, alice: Account) -> None:
-    await client.get("/rooms/1", headers=alice.headers)
-    async with httpx.AsyncClient(base_url=server.url) as http:
-        metrics = await http.get("/metrics")
+async def test_metrics_count_requests_by_route(server_factory: Any, settings_factory: Any) -> None:
+    live = await server_factory(settings_factory(metrics_token="scrape-me"))
+    async with httpx.AsyncClient(base_url=live.url + "/api/v1") as api, httpx.AsyncClient(base_url=live.url) as http:
+        alice = await register(api, "alice")
+        await api.get("/rooms/1", headers=alice.headers)
+        metrics = await http.get("/metrics", headers={"Authorization": "Bearer scrape-me"})
     assert metrics.status_code == 200
     assert 'chat_http_requests_total{method="GET",route="/api/v1/rooms/{room_id}",status="200"}' in metrics.text
     assert "chat_http_request_duration_seconds_bucket" in metrics.text
     assert "chat_websocket_connections" in metrics.text
+
+
+async def test_metrics_need_the_metrics_token(server_factory: Any, settings_factory: Any) -> None:
+    live = await server_factory(settings_factory(metrics_token="scrape-me"))
+    async with httpx.AsyncClient(base_url=live.url) as http:
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic scrape-me"}):
+            refused = await http.get("/metrics", headers=headers)
+            assert refused.status_code == 401 and "chat_http_requests_total" not in refused.text
+            assert refused.headers["www-authenticate"] == "Bearer"
+
+
+async def test_without_a_metrics_token_there_are_no_metrics(server: LiveServer) -> None:
+    async with httpx.AsyncClient(base_url=server.url) as http:
+        hidden = await http.get("/metrics", headers={"Authorization": "Bearer anything"})
+    assert hidden.status_code == 404 and "chat_http_requests_total" not in hidden.text
 
 
 async def test_openapi_documents_every_route_with_its_errors(server: LiveServer) -> None:

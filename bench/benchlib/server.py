@@ -55,6 +55,12 @@ class Server:
             "MESSAGE_RATE_LIMIT": "0",
             "LOGIN_RATE_LIMIT": "0",
             "SIGNUP_RATE_LIMIT": "0",
+            # One account creates every room of a scenario (100 in `idle`): no write is limited.
+            "EDIT_RATE_LIMIT": "0",
+            "REACTION_RATE_LIMIT": "0",
+            "ROOM_RATE_LIMIT": "0",
+            "INVITE_RATE_LIMIT": "0",
+            "READ_MARKER_RATE_LIMIT": "0",
             # Access logs on every request would be measured too; warnings and errors still show.
             "LOG_LEVEL": "warning",
             "WORKERS": "1",

@@ -10,6 +10,8 @@ export type AuthMode = "login" | "signup";
 interface AuthFormProps {
   mode: AuthMode;
   onSubmit(username: string, password: string): Promise<void>;
+  /** A sentence above the form, e.g. why the person was signed out. */
+  notice?: string | null;
 }
 
 interface Errors {
@@ -36,7 +38,7 @@ function serverErrors(error: unknown): Errors {
   return { form: error.detail };
 }
 
-export function AuthForm({ mode, onSubmit }: AuthFormProps) {
+export function AuthForm({ mode, onSubmit, notice = null }: AuthFormProps) {
   const text = TEXT[mode];
   const [username, setUsername] = useState("");
   const [password, setPassword] = useState("");
@@ -65,6 +67,11 @@ export function AuthForm({ mode, onSubmit }: AuthFormProps) {
     <main className="auth-page">
       <form className="auth-card" onSubmit={handleSubmit} noValidate aria-busy={busy}>
         <h1>{text.title}</h1>
+        {notice && (
+          <p className="form-notice" role="status">
+            {notice}
+          </p>
+        )}
         {errors.form && (
           <p className="form-error" role="alert">
             {errors.form}

@@ -1,6 +1,6 @@
 import { useId, useState, type FormEvent, type KeyboardEvent } from "react";
 
-import { LIMITS } from "../lib/api-types";
+import { LIMITS } from "../lib/api-constants";
 import { messageLength } from "../lib/validation";
 
 /** The counter appears once a message gets this close to the limit. */

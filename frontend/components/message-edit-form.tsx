@@ -1,7 +1,7 @@
 import { useId, useState, type FormEvent, type KeyboardEvent } from "react";
 
 import { describeError } from "../lib/api-error";
-import { LIMITS } from "../lib/api-types";
+import { LIMITS } from "../lib/api-constants";
 import { messageLength } from "../lib/validation";
 
 interface MessageEditFormProps {

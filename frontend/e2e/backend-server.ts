@@ -80,6 +80,11 @@ export class BackendServer {
         SIGNUP_RATE_LIMIT: "0",
         LOGIN_RATE_LIMIT: "0",
         MESSAGE_RATE_LIMIT: "0",
+        EDIT_RATE_LIMIT: "0",
+        REACTION_RATE_LIMIT: "0",
+        ROOM_RATE_LIMIT: "0",
+        INVITE_RATE_LIMIT: "0",
+        READ_MARKER_RATE_LIMIT: "0",
         // Presence announcements are held back for one grace period after a start (so a
         // restart does not flood rooms with joins); keep that window short for the tests.
         PRESENCE_GRACE_SECONDS: "1",

@@ -3,6 +3,7 @@
 
 import { ApiError, errorFromResponse, networkError } from "./api-error";
 import type { TokenPair } from "./api-types";
+import { signOutReasonOfError, type SignOutReason } from "./sign-out-reason";
 import { localTokenStorage, type TokenStorage } from "./token-storage";
 
 export type QueryValue = string | number | boolean | null | undefined;
@@ -15,6 +16,15 @@ export interface RequestOptions {
   form?: Record<string, string>;
   /** Whether to send the access token (default true). */
   auth?: boolean;
+}
+
+export interface RefreshOptions {
+  /**
+   * The reason to give if the server refuses the refresh token as "not valid" (the device's
+   * login is gone), when the caller knows better than the default "signed out from another
+   * device" (see use-room-socket: a bare 4403 close followed by that refusal is a deactivation).
+   */
+  revokedReason?: SignOutReason;
 }
 
 /** Runs `task` while holding a lock shared by every tab of this origin. */
@@ -31,7 +41,8 @@ export interface ApiClientOptions {
   lock?: CrossTabLock;
 }
 
-type TokenListener = (accessToken: string | null) => void;
+/** `reason` is set when the session ended because the server refused it (null otherwise). */
+type TokenListener = (accessToken: string | null, reason: SignOutReason | null) => void;
 
 const API_PREFIX = "/api/v1";
 const DEFAULT_REFRESH_MARGIN_MS = 60_000;
@@ -58,6 +69,8 @@ export class ApiClient {
   private access: { token: string; expiresAt: number } | null = null;
   /** The single in-flight refresh every caller awaits. */
   private refreshing: Promise<string> | null = null;
+  /** RefreshOptions.revokedReason of any caller of the in-flight refresh. */
+  private revokedReason: SignOutReason | null = null;
   private refreshTimer: ReturnType<typeof setTimeout> | null = null;
   private readonly listeners = new Set<TokenListener>();
 
@@ -98,13 +111,16 @@ export class ApiClient {
     }
   }
 
-  /** Drops the tokens locally, e.g. when another tab logged out or the refresh was refused. */
-  forget(): void {
+  /**
+   * Drops the tokens locally, e.g. when another tab logged out or the refresh was refused;
+   * `reason` says why when the server ended the session (listeners tell the person).
+   */
+  forget(reason: SignOutReason | null = null): void {
     const hadToken = this.access !== null || this.storage.get() !== null;
     this.access = null;
     this.storage.remove();
     this.clearTimer();
-    if (hadToken) this.emit(null);
+    if (hadToken) this.emit(null, reason);
   }
 
   /** A valid access token, refreshed first when it is missing or about to expire. */
@@ -115,16 +131,18 @@ export class ApiClient {
     return this.refresh();
   }
 
-  /** Called with every new access token, and with null when the session ends. */
+  /** Called with every new access token, and with null (and maybe a reason) when the session ends. */
   onTokenChange(listener: TokenListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
   /** One refresh at a time per tab (and per origin, through the lock); callers share it. */
-  refresh(): Promise<string> {
+  refresh(options: RefreshOptions = {}): Promise<string> {
+    if (options.revokedReason) this.revokedReason = options.revokedReason;
     this.refreshing ??= this.lock(REFRESH_LOCK, () => this.exchangeRefreshToken()).finally(() => {
       this.refreshing = null;
+      this.revokedReason = null;
     });
     return this.refreshing;
   }
@@ -140,17 +158,24 @@ export class ApiClient {
     if (!res.ok) {
       const error = await errorFromResponse(res);
       // A refused token means the session is over; a 5xx or 429 does not (keep it, retry later).
-      if (error.status === 401 || error.status === 403) this.forget();
+      if (error.status === 401 || error.status === 403) {
+        const reason = signOutReasonOfError(error) ?? "ended";
+        this.forget(reason === "signed-out-elsewhere" ? (this.revokedReason ?? reason) : reason);
+      }
       throw error;
     }
     const pair = (await res.json()) as TokenPair;
+    // Stored before this task returns, i.e. before the lock is released: the tab that takes
+    // the lock next must read the new refresh token, never the one just spent.
     this.storePair(pair);
     return pair.access_token;
   }
 
   private storePair(pair: TokenPair): void {
-    this.access = { token: pair.access_token, expiresAt: this.now() + pair.expires_in * 1000 };
+    // First, and with nothing awaited since the answer was read: the old refresh token is spent
+    // on the server from now on, so nothing (a listener, a reload) may see it stored any longer.
     this.storage.set(pair.refresh_token);
+    this.access = { token: pair.access_token, expiresAt: this.now() + pair.expires_in * 1000 };
     this.scheduleRefresh(pair.expires_in * 1000);
     this.emit(pair.access_token);
   }
@@ -175,8 +200,8 @@ export class ApiClient {
     this.refreshTimer = null;
   }
 
-  private emit(token: string | null): void {
-    for (const listener of this.listeners) listener(token);
+  private emit(token: string | null, reason: SignOutReason | null = null): void {
+    for (const listener of this.listeners) listener(token, reason);
   }
 
   // ---- requests -------------------------------------------------------------------
@@ -192,7 +217,14 @@ export class ApiClient {
       const fresh = current && current !== token ? current : await this.refresh();
       res = await this.send(method, path, options, fresh);
     }
-    if (!res.ok) throw await errorFromResponse(res);
+    if (!res.ok) {
+      const error = await errorFromResponse(res);
+      // "account is deactivated" (403) or "this device was signed out" (401, even after the
+      // retry): the server ended the session, not just this call.
+      const reason = auth ? signOutReasonOfError(error) : null;
+      if (reason) this.forget(reason);
+      throw error;
+    }
     if (res.status === 204) return undefined as T;
     const text = await res.text();
     return (text ? JSON.parse(text) : undefined) as T;

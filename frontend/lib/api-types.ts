@@ -1,150 +1,50 @@
-// Shapes of the HTTP and WebSocket contract (shared/API.md, v1). Kept by hand in step
-// with the backend's /openapi.json and /api/v1/ws-schema; every field the UI reads is here.
+// Short names for the backend's types. The types themselves are generated from its
+// /openapi.json and /api/v1/ws-schema into lib/generated/ (`npm run gen:types`; `npm test`
+// fails when they are out of date): nothing here lists a field.
 
-export type Role = "user" | "admin";
+import type { components, paths } from "./generated/api";
+import type { ServerFrame } from "./generated/frames";
 
-export interface User {
-  id: number;
-  username: string;
-  role: Role;
-  is_active: boolean;
-  created_at: string;
-}
+type Schemas = components["schemas"];
 
-export interface UserPublic {
-  id: number;
-  username: string;
-}
-
-export interface TokenPair {
-  access_token: string;
-  refresh_token: string;
-  token_type: "bearer";
-  expires_in: number;
-}
-
-export interface Room {
-  id: number;
-  name: string;
-  is_private: boolean;
-  owner_id: number | null;
-  created_at: string;
-  member_count: number;
-  joined: boolean;
-  /** The newest message id the caller has read here (null: none yet). */
-  last_read_id: number | null;
-  /** Messages after the read marker, by others, not deleted. */
-  unread_count: number;
-  /** A direct room of two people; `name` is then the other person's username. */
-  is_direct: boolean;
-}
-
-export interface RoomMember {
-  user: UserPublic;
-  online: boolean;
-}
-
-export interface Message {
-  id: number;
-  room_id: number;
-  sender: UserPublic;
-  body: string;
-  client_id: string | null;
-  created_at: string;
-  edited_at: string | null;
-  deleted: boolean;
-  /** In order of first use; `me` is always false in broadcast frames (see the reaction frame). */
-  reactions: Reaction[];
-}
-
-export interface Reaction {
-  emoji: string;
-  count: number;
-  me: boolean;
-}
-
+export type Role = Schemas["Role"];
+export type User = Schemas["UserOut"];
+export type UserPublic = Schemas["UserPublic"];
+export type TokenPair = Schemas["TokenPair"];
+/** `name` of a direct room (`is_direct`) is the other person's username. */
+export type Room = Schemas["RoomOut"];
+export type RoomMember = Schemas["MemberOut"];
+/** `reactions` come in order of first use; `me` is always false in broadcast frames. */
+export type Message = Schemas["MessageOut"];
+export type Reaction = Schemas["ReactionOut"];
 /** A signed-in device (one refresh-token family). */
-export interface Session {
-  id: number;
-  created_at: string;
-  last_used_at: string;
-  user_agent: string | null;
-  ip: string | null;
-  current: boolean;
-}
+export type Session = Schemas["SessionOut"];
+export type Page = Schemas["Page"];
+export type AdminStats = Schemas["Stats"];
 
-export interface Page {
-  messages: Message[];
-  has_more: boolean;
-}
+// ---- HTTP paths ----------------------------------------------------------------------------
 
-export interface AdminStats {
-  users: number;
-  rooms: number;
-  messages: number;
-  connections: number;
-}
+/** A path of the API, without its /api/v1 prefix, as the API client takes it. */
+export type ApiPath = keyof paths extends infer P ? (P extends `/api/v1${infer Rest}` ? Rest : never) : never;
 
-/** Limits from API.md, checked client-side so people see the problem before a round trip. */
-export const LIMITS = {
-  usernameMin: 3,
-  usernameMax: 32,
-  usernamePattern: /^[A-Za-z0-9_.-]+$/,
-  passwordMinBytes: 8,
-  passwordMaxBytes: 72,
-  roomNameMax: 64,
-  messageMax: 4000,
-  historyPage: 50,
-  searchMin: 2,
-  searchMax: 200,
-  emojiMax: 32,
-} as const;
+type PathItem<P extends ApiPath> = paths[`/api/v1${P}`];
 
-// ---- WebSocket frames -------------------------------------------------------------
+/** The methods the API answers on `P`. */
+export type ApiMethod<P extends ApiPath> = {
+  [M in keyof PathItem<P>]-?: PathItem<P>[M] extends { responses: unknown } ? M : never;
+}[keyof PathItem<P>];
 
-export type ClientFrame =
-  | { type: "message"; body: string; client_id?: string }
-  | { type: "typing" }
-  | { type: "ping" }
-  | { type: "auth"; token: string };
+/** The JSON body of a successful answer to `M` on `P`: a compile error when the backend has
+ *  no such route, so the client's calls follow the API as the types do. */
+export type Answer<P extends ApiPath, M extends ApiMethod<P>> = PathItem<P>[M] extends { responses: infer R }
+  ? { [S in keyof R]: S extends 200 | 201 ? (R[S] extends { content: { "application/json": infer B } } ? B : never) : never }[keyof R]
+  : never;
 
-export type ServerFrame =
-  | {
-      type: "hello";
-      room: Room;
-      user: UserPublic;
-      online: UserPublic[];
-      last_message_id: number | null;
-    }
-  | { type: "message"; message: Message }
-  | { type: "message_updated"; message: Message }
-  | { type: "message_deleted"; message_id: number; room_id: number }
-  | { type: "presence"; event: "join" | "leave"; user: UserPublic }
-  | { type: "typing"; user: UserPublic }
-  | {
-      type: "error";
-      code: "bad_request" | "invalid_message" | "rate_limited" | "forbidden" | "unavailable";
-      detail: string;
-      retry_after?: number;
-    }
-  | { type: "room_deleted"; room_id: number }
-  /** One copy for the whole room: apply user/emoji/added to your own `me` flags. */
-  | { type: "reaction"; message: Message; user: UserPublic; emoji: string; added: boolean }
-  /** The reader's own marker moved (sent to all their sockets, whatever room they are in). */
-  | { type: "read"; room_id: number; message_id: number }
-  | { type: "gap" }
-  | { type: "pong" };
+// ---- WebSocket frames ----------------------------------------------------------------------
+
+export type { ClientFrame, ServerFrame } from "./generated/frames";
 
 export type ServerFrameType = ServerFrame["type"];
 
 /** Picks the frame variant of one `type`, for handler maps. */
 export type FrameOf<T extends ServerFrameType> = Extract<ServerFrame, { type: T }>;
-
-/** WebSocket close codes the server uses (API.md). */
-export const CLOSE_CODES = {
-  unauthorized: 4401,
-  forbidden: 4403,
-  noSuchRoom: 4404,
-  tooBig: 1009,
-  policy: 1008,
-} as const;

@@ -4,7 +4,8 @@
 // Framework-free so it can be tested with a fake WebSocket; React binds it in use-room-socket.
 
 import { ApiError } from "./api-error";
-import { CLOSE_CODES, type ClientFrame, type ServerFrame } from "./api-types";
+import { CLOSE_CODES } from "./api-constants";
+import type { ClientFrame, ServerFrame } from "./api-types";
 import { backoffDelay, DEFAULT_BACKOFF, type BackoffOptions } from "./backoff";
 
 export type ConnectionStatus = "connecting" | "connected" | "reconnecting" | "offline";

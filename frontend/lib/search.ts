@@ -1,7 +1,8 @@
 // Message search on the client: what a query must be, the state of a search as a pure
 // reducer (pages come newest first), and where the match sits in a result's text.
 
-import { LIMITS, type Message } from "./api-types";
+import { LIMITS } from "./api-constants";
+import type { Message } from "./api-types";
 
 /** Why a query would be refused, or null. The server's rule: 2–200 characters once trimmed. */
 export function searchProblem(query: string): string | null {

@@ -6,11 +6,18 @@ import { createContext, useCallback, useContext, useEffect, useMemo, useState, t
 import { api } from "./api";
 import { ApiError, describeError } from "./api-error";
 import type { User } from "./api-types";
+import {
+  clearSignOutReason,
+  peekSignOutReason,
+  rememberSignOutReason,
+  type SignOutReason,
+} from "./sign-out-reason";
 import { REFRESH_TOKEN_KEY } from "./token-storage";
 
 export type SessionState =
   | { status: "loading" }
-  | { status: "anonymous" }
+  /** `reason`: why the server ended the session, for the login page to say (null: no message). */
+  | { status: "anonymous"; reason: SignOutReason | null }
   | { status: "authenticated"; user: User }
   | { status: "unreachable"; detail: string };
 
@@ -33,12 +40,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   useEffect(() => {
     let cancelled = false;
     const restore = async (): Promise<SessionState> => {
-      if (!api.client.hasSession()) return { status: "anonymous" };
+      // A reason kept from before a reload is shown too; one from a refused refresh just now
+      // was stored by the token listener below before `api.me()` failed.
+      if (!api.client.hasSession()) return { status: "anonymous", reason: peekSignOutReason() };
       try {
         return { status: "authenticated", user: await api.me() };
       } catch (error) {
         if (error instanceof ApiError && (error.status === 401 || error.status === 403)) {
-          return { status: "anonymous" };
+          return { status: "anonymous", reason: peekSignOutReason() };
         }
         return { status: "unreachable", detail: describeError(error) };
       }
@@ -54,8 +63,11 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   // The session ends when the client drops its tokens (refused refresh, logout) or when
   // another tab logs out (it removes the shared refresh token).
   useEffect(() => {
-    const unsubscribe = api.client.onTokenChange((token) => {
-      if (token === null) setSession({ status: "anonymous" });
+    const unsubscribe = api.client.onTokenChange((token, reason) => {
+      if (token !== null) return;
+      // Kept in sessionStorage as well, so that it survives a reload before the login page shows.
+      if (reason) rememberSignOutReason(reason);
+      setSession({ status: "anonymous", reason });
     });
     const onStorage = (event: StorageEvent) => {
       if (event.key === REFRESH_TOKEN_KEY && event.newValue === null) api.client.forget();
@@ -69,6 +81,7 @@ export function SessionProvider({ children }: { children: ReactNode }) {
 
   const login = useCallback(async (username: string, password: string) => {
     await api.login(username, password);
+    clearSignOutReason();
     setSession({ status: "authenticated", user: await api.me() });
   }, []);
 
@@ -81,12 +94,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
   );
 
   const logout = useCallback(async () => {
+    // Signing out on purpose needs no explanation on the login page.
+    clearSignOutReason();
     try {
       await api.logout();
     } catch {
       // The tokens are forgotten locally either way; the server's copy expires on its own.
     }
-    setSession({ status: "anonymous" });
+    setSession({ status: "anonymous", reason: null });
   }, []);
 
   const reload = useCallback(() => {

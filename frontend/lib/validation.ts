@@ -1,7 +1,7 @@
 // Client-side checks that mirror API.md, so a person sees the problem before the round trip.
 // The server stays the judge: its own messages are shown too.
 
-import { LIMITS } from "./api-types";
+import { LIMITS } from "./api-constants";
 
 const encoder = new TextEncoder();
 

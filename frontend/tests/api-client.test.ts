@@ -3,46 +3,7 @@ import { afterEach, describe, expect, it, vi } from "vitest";
 import { ApiClient } from "../lib/api-client";
 import { ApiError } from "../lib/api-error";
 import { memoryTokenStorage, type TokenStorage } from "../lib/token-storage";
-
-interface Call {
-  method: string;
-  path: string;
-  auth: string | null;
-  body: string | null;
-}
-
-type Handler = (call: Call) => Response | Promise<Response>;
-
-const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
-  new Response(status === 204 ? null : JSON.stringify(body), {
-    status,
-    headers: { "Content-Type": "application/json", ...headers },
-  });
-
-const pair = (n: number, expiresIn = 900) => ({
-  access_token: `access-${n}`,
-  refresh_token: `refresh-${n}`,
-  token_type: "bearer",
-  expires_in: expiresIn,
-});
-
-/** A fake server: records every call and answers through `handler`. */
-function fakeFetch(handler: Handler) {
-  const calls: Call[] = [];
-  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(String(input), "http://test");
-    const headers = (init?.headers ?? {}) as Record<string, string>;
-    const call = {
-      method: init?.method ?? "GET",
-      path: url.pathname + url.search,
-      auth: headers.Authorization ?? null,
-      body: typeof init?.body === "string" ? init.body : null,
-    };
-    calls.push(call);
-    return handler(call);
-  });
-  return { fetch: fetch as unknown as typeof globalThis.fetch, calls };
-}
+import { json, recordingFetch, testClient, tokenPair as pair, type Handler } from "./support";
 
 /**
  * A server that rotates refresh tokens like API.md: each refresh spends the presented token
@@ -71,9 +32,8 @@ function rotatingServer(options: { refreshDelayMs?: number } = {}) {
 }
 
 function clientWith(handler: Handler, storage: TokenStorage = memoryTokenStorage("refresh-1"), now = () => 0) {
-  const { fetch, calls } = fakeFetch(handler);
-  const client = new ApiClient({ fetch, storage, now, lock: (_name, task) => task() });
-  return { client, calls, storage };
+  const { fetch, calls } = recordingFetch(handler);
+  return { client: testClient(fetch, { storage, now }), calls, storage };
 }
 
 afterEach(() => {
@@ -191,6 +151,110 @@ describe("ApiClient", () => {
     expect(seen).toEqual([null]);
   });
 
+  it("tells listeners why the server ended the session", async () => {
+    const refusal = (detail: string) => {
+      const { client } = clientWith(() => json(401, { detail }), memoryTokenStorage("refresh-1"));
+      const seen: [string | null, string | null][] = [];
+      client.onTokenChange((token, reason) => seen.push([token, reason]));
+      return { client, seen };
+    };
+
+    const reused = refusal("refresh token was already used; this device is signed out");
+    await expect(reused.client.refresh()).rejects.toMatchObject({ status: 401 });
+    expect(reused.seen).toEqual([[null, "reused"]]);
+
+    const revoked = refusal("refresh token is not valid");
+    await expect(revoked.client.get("/users/me")).rejects.toMatchObject({ status: 401 });
+    expect(revoked.seen).toEqual([[null, "signed-out-elsewhere"]]);
+
+    // Words this client does not know still end the session, with a general reason.
+    const other = refusal("Invalid refresh token");
+    await expect(other.client.refresh()).rejects.toMatchObject({ status: 401 });
+    expect(other.seen).toEqual([[null, "ended"]]);
+  });
+
+  it("gives the caller's reason for a login refused as not valid, and only for that refusal", async () => {
+    const refused = async (detail: string) => {
+      const { client } = clientWith(() => json(401, { detail }), memoryTokenStorage("refresh-1"));
+      const seen: (string | null)[] = [];
+      client.onTokenChange((_token, reason) => seen.push(reason));
+      await expect(client.refresh({ revokedReason: "deactivated" })).rejects.toMatchObject({ status: 401 });
+      return seen;
+    };
+    expect(await refused("refresh token is not valid")).toEqual(["deactivated"]);
+    expect(await refused("refresh token has expired")).toEqual(["expired"]);
+
+    // Callers joining the same in-flight refresh: any one's reason counts, then it is forgotten.
+    const answers: ((res: Response) => void)[] = [];
+    const { client, storage } = clientWith(() => new Promise<Response>((resolve) => answers.push(resolve)));
+    const seen: (string | null)[] = [];
+    client.onTokenChange((_token, reason) => seen.push(reason));
+    const plain = client.refresh();
+    expect(client.refresh({ revokedReason: "deactivated" })).toBe(plain);
+    await vi.waitFor(() => expect(answers).toHaveLength(1));
+    answers[0]?.(json(401, { detail: "refresh token is not valid" }));
+    await expect(plain).rejects.toMatchObject({ status: 401 });
+    expect(seen).toEqual(["deactivated"]);
+
+    storage.set("refresh-9"); // signed in again
+    const later = client.refresh();
+    await vi.waitFor(() => expect(answers).toHaveLength(2));
+    answers[1]?.(json(401, { detail: "refresh token is not valid" }));
+    await expect(later).rejects.toMatchObject({ status: 401 });
+    expect(seen).toEqual(["deactivated", "signed-out-elsewhere"]);
+  });
+
+  it("ends the session when a call says the account is deactivated, but not on other 403s", async () => {
+    const server = rotatingServer();
+    let deactivated = false;
+    const { client, storage } = clientWith((call) => {
+      if (call.path === "/api/v1/rooms/7/messages") return json(403, { detail: "not a member of this room" });
+      if (deactivated && call.path === "/api/v1/users/me") return json(403, { detail: "account is deactivated" });
+      return server.handler(call);
+    });
+    const seen: [string | null, string | null][] = [];
+    client.onTokenChange((token, reason) => seen.push([token, reason]));
+    await client.refresh();
+
+    await expect(client.get("/rooms/7/messages")).rejects.toMatchObject({ status: 403 });
+    expect(client.hasSession()).toBe(true);
+
+    deactivated = true;
+    await expect(client.get("/users/me")).rejects.toMatchObject({ status: 403, detail: "account is deactivated" });
+    expect(storage.get()).toBeNull();
+    expect(seen).toEqual([
+      ["access-2", null],
+      [null, "deactivated"],
+    ]);
+  });
+
+  it("gives no reason when the person logs out", async () => {
+    const server = rotatingServer();
+    const { client } = clientWith((call) => (call.path === "/api/v1/logout" ? json(204, null) : server.handler(call)));
+    await client.refresh();
+    const seen: [string | null, string | null][] = [];
+    client.onTokenChange((token, reason) => seen.push([token, reason]));
+
+    await client.logout();
+    expect(seen).toEqual([[null, null]]);
+  });
+
+  it("stores the new refresh token before it releases the cross-tab lock", async () => {
+    const server = rotatingServer();
+    const storage = memoryTokenStorage("refresh-1");
+    const { fetch } = recordingFetch(server.handler);
+    // What the next holder of the lock (another tab) would read the moment this one lets go.
+    const readAtRelease: (string | null)[] = [];
+    const lock = <T,>(_name: string, task: () => Promise<T>) =>
+      task().finally(() => {
+        readAtRelease.push(storage.get());
+      });
+    const client = new ApiClient({ fetch, storage, lock });
+
+    await client.refresh();
+    expect(readAtRelease).toEqual(["refresh-2"]);
+  });
+
   it("keeps the session when the server cannot be reached during a refresh", async () => {
     const storage = memoryTokenStorage("refresh-1");
     const { client } = clientWith(() => {
@@ -249,7 +313,7 @@ describe("ApiClient", () => {
   it("reads the refresh token inside the cross-tab lock, so a second tab uses the rotated one", async () => {
     const server = rotatingServer();
     const storage = memoryTokenStorage("refresh-1");
-    const { fetch } = fakeFetch(server.handler);
+    const { fetch } = recordingFetch(server.handler);
     let chain = Promise.resolve();
     // Both "tabs" share storage and one lock, as two tabs share localStorage and navigator.locks.
     const lock = <T,>(_name: string, task: () => Promise<T>) => {

@@ -5,8 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import { Composer } from "../components/composer";
 import { ConnectionBadge } from "../components/connection-badge";
 import { MessageList } from "../components/message-list";
-import { initialMessageListState } from "../lib/message-list";
-import { alice, bob, message } from "./support/factories";
+import { alice, bob, listState, message, messageListCallbacks } from "./support";
 
 describe("Composer", () => {
   it("sends on Enter and makes a new line on Shift+Enter", async () => {
@@ -47,30 +46,21 @@ describe("Composer", () => {
 });
 
 describe("MessageList", () => {
-  const noop = () => undefined;
-  const asyncNoop = async () => undefined;
-
   it("shows message bodies as text, never as HTML", () => {
-    const list = {
-      ...initialMessageListState,
-      loaded: true,
+    const list = listState({
       messages: [message(1, { sender: bob, body: '<img src=x onerror="alert(1)"><b>bold</b>' })],
-    };
-    const { container } = render(
-      <MessageList list={list} me={alice} onLoadOlder={noop} onRetry={noop} onDiscard={noop} onEdit={asyncNoop} onDelete={asyncNoop} />,
-    );
+    });
+    const { container } = render(<MessageList list={list} me={alice} {...messageListCallbacks} />);
     expect(screen.getByText('<img src=x onerror="alert(1)"><b>bold</b>')).toBeInTheDocument();
     expect(container.querySelector("img")).toBeNull();
     expect(container.querySelector("b")).toBeNull();
   });
 
   it("is a log region named Messages, with edit and delete only on own messages", () => {
-    const list = {
-      ...initialMessageListState,
-      loaded: true,
+    const list = listState({
       messages: [message(1, { sender: alice }), message(2, { sender: bob })],
-    };
-    render(<MessageList list={list} me={alice} onLoadOlder={noop} onRetry={noop} onDiscard={noop} onEdit={asyncNoop} onDelete={asyncNoop} />);
+    });
+    render(<MessageList list={list} me={alice} {...messageListCallbacks} />);
     expect(screen.getByRole("log", { name: "Messages" })).toBeInTheDocument();
     expect(screen.getAllByRole("button", { name: "Edit message" })).toHaveLength(1);
     expect(screen.getAllByRole("button", { name: "Delete message" })).toHaveLength(1);
@@ -78,12 +68,10 @@ describe("MessageList", () => {
 
   it("offers a retry for a failed send", async () => {
     const onRetry = vi.fn();
-    const list = {
-      ...initialMessageListState,
-      loaded: true,
-      outbox: [{ clientId: "c-1", body: "hi", createdAt: "2026-01-01T00:00:00Z", status: "failed" as const, error: "Slow down" }],
-    };
-    render(<MessageList list={list} me={alice} onLoadOlder={noop} onRetry={onRetry} onDiscard={noop} onEdit={asyncNoop} onDelete={asyncNoop} />);
+    const list = listState({
+      outbox: [{ clientId: "c-1", body: "hi", createdAt: "2026-01-01T00:00:00Z", status: "failed", error: "Slow down" }],
+    });
+    render(<MessageList list={list} me={alice} {...messageListCallbacks} onRetry={onRetry} />);
     expect(screen.getByText("Not sent")).toBeInTheDocument();
     await userEvent.click(screen.getByRole("button", { name: "Retry" }));
     expect(onRetry).toHaveBeenCalledWith("c-1");

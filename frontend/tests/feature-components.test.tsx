@@ -5,16 +5,7 @@ import { describe, expect, it, vi } from "vitest";
 import { MessageList } from "../components/message-list";
 import { OnlineMembers } from "../components/online-members";
 import { RoomList } from "../components/room-list";
-import type { Room } from "../lib/api-types";
-import { initialMessageListState, type MessageListState } from "../lib/message-list";
-import { alice, bob, message } from "./support/factories";
-
-const noop = () => undefined;
-const asyncNoop = async () => undefined;
-
-function list(overrides: Partial<MessageListState> = {}): MessageListState {
-  return { ...initialMessageListState, loaded: true, ...overrides };
-}
+import { alice, asyncNoop, bob, listState as list, message, messageListCallbacks, room } from "./support";
 
 describe("MessageList, newer features", () => {
   it("puts the New messages divider right above the first unread message", () => {
@@ -23,11 +14,7 @@ describe("MessageList, newer features", () => {
         list={list({ messages: [message(1, { sender: bob }), message(2, { sender: bob }), message(3, { sender: bob })] })}
         me={alice}
         dividerId={2}
-        onLoadOlder={noop}
-        onRetry={noop}
-        onDiscard={noop}
-        onEdit={asyncNoop}
-        onDelete={asyncNoop}
+        {...messageListCallbacks}
       />,
     );
     const items = within(screen.getByRole("log", { name: "Messages" })).getAllByRole("listitem", { hidden: false });
@@ -44,11 +31,7 @@ describe("MessageList, newer features", () => {
         list={list({ messages: [message(5), message(6)], hasNewer: true })}
         me={alice}
         highlightId={6}
-        onLoadOlder={noop}
-        onRetry={noop}
-        onDiscard={noop}
-        onEdit={asyncNoop}
-        onDelete={asyncNoop}
+        {...messageListCallbacks}
         onLoadNewer={onLoadNewer}
         onJumpToLatest={onJump}
       />,
@@ -67,11 +50,7 @@ describe("MessageList, newer features", () => {
         list={list({ messages: [message(1, { sender: bob, reactions: [{ emoji: "👍", count: 2, me: true }, { emoji: "🎉", count: 1, me: false }] })] })}
         me={alice}
         onReact={onReact}
-        onLoadOlder={noop}
-        onRetry={noop}
-        onDiscard={noop}
-        onEdit={asyncNoop}
-        onDelete={asyncNoop}
+        {...messageListCallbacks}
       />,
     );
     const mine = screen.getByRole("button", { name: "👍 2 people, including you" });
@@ -94,11 +73,7 @@ describe("MessageList, newer features", () => {
         list={list({ messages: [message(1), message(2)] })}
         me={alice}
         onSeen={onSeen}
-        onLoadOlder={noop}
-        onRetry={noop}
-        onDiscard={noop}
-        onEdit={asyncNoop}
-        onDelete={asyncNoop}
+        {...messageListCallbacks}
       />,
     );
     expect(onSeen).toHaveBeenCalledWith(2);
@@ -106,20 +81,6 @@ describe("MessageList, newer features", () => {
 });
 
 describe("RoomList", () => {
-  const room = (id: number, overrides: Partial<Room> = {}): Room => ({
-    id,
-    name: `room${id}`,
-    is_private: false,
-    owner_id: null,
-    created_at: "2026-01-01T00:00:00Z",
-    member_count: 2,
-    joined: true,
-    last_read_id: null,
-    unread_count: 0,
-    is_direct: false,
-    ...overrides,
-  });
-
   it("shows unread counts, except on the room being read, and direct rooms apart", () => {
     render(
       <RoomList

@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import {
-  initialMessageListState,
-  messageListReducer,
-  type MessageListAction,
-  type MessageListState,
-} from "../lib/message-list";
-import { ids, message } from "./support/factories";
-
-const run = (actions: MessageListAction[], from: MessageListState = initialMessageListState) =>
-  actions.reduce(messageListReducer, from);
+import { initialMessageListState, messageListReducer, type MessageListAction } from "../lib/message-list";
+import { ids, message, reduceList as run } from "./support";
 
 const latest = (messageIds: number[], hasMore = false): MessageListAction => ({
   type: "pageLoaded",

@@ -1,15 +1,7 @@
 import { describe, expect, it } from "vitest";
 
-import {
-  initialMessageListState,
-  messageListReducer,
-  type MessageListAction,
-  type MessageListState,
-} from "../lib/message-list";
-import { alice, bob, ids, message } from "./support/factories";
-
-const run = (actions: MessageListAction[], from: MessageListState = initialMessageListState) =>
-  actions.reduce(messageListReducer, from);
+import { messageListReducer, type MessageListAction } from "../lib/message-list";
+import { alice, bob, ids, message, reduceList as run } from "./support";
 
 const window_ = (messageIds: number[], hasOlder: boolean, hasNewer: boolean): MessageListAction => ({
   type: "windowLoaded",

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { applyReactionChange, keepMyFlags, reactionLabel, sameReactions } from "../lib/reactions";
-import { alice, bob } from "./support/factories";
+import { alice, bob } from "./support";
 
 describe("reactions", () => {
   const held = [

@@ -1,9 +1,8 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 
 import { firstUnreadId, ReadMarker, unreadBadge } from "../lib/read-state";
 import { groupRooms, replaceRoom, totalUnread } from "../lib/room-list";
-import type { Room } from "../lib/api-types";
-import { alice, bob, message } from "./support/factories";
+import { alice, bob, fakeTimersInEachTest, message, room } from "./support";
 
 describe("firstUnreadId", () => {
   const list = [
@@ -39,15 +38,14 @@ describe("ReadMarker", () => {
   let send: (id: number) => Promise<void>;
   const marker = (delayMs = 300) => new ReadMarker({ send, isVisible: () => visible, delayMs });
 
+  fakeTimersInEachTest();
   beforeEach(() => {
-    vi.useFakeTimers();
     sent = [];
     visible = true;
     send = vi.fn(async (id: number) => {
       sent.push(id);
     });
   });
-  afterEach(() => vi.useRealTimers());
 
   it("sends the highest message seen once the sightings pause, forward only", async () => {
     const m = marker();
@@ -126,20 +124,6 @@ describe("ReadMarker", () => {
 });
 
 describe("room list", () => {
-  const room = (id: number, overrides: Partial<Room> = {}): Room => ({
-    id,
-    name: `room ${id}`,
-    is_private: false,
-    owner_id: null,
-    created_at: "2026-01-01T00:00:00Z",
-    member_count: 1,
-    joined: true,
-    last_read_id: null,
-    unread_count: 0,
-    is_direct: false,
-    ...overrides,
-  });
-
   it("groups rooms, direct rooms and rooms to join, each by name", () => {
     const groups = groupRooms([
       room(1, { name: "zeta" }),

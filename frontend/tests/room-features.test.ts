@@ -2,102 +2,33 @@
 // reactions (frames and REST answers), read frames; and the read-marker hook.
 
 import { act, renderHook } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
-import { ApiClient } from "../lib/api-client";
-import type { Message, Room, ServerFrame } from "../lib/api-types";
-import { chatApi } from "../lib/chat-api";
-import { memoryTokenStorage } from "../lib/token-storage";
 import { useReadMarker } from "../lib/use-read-marker";
-import { useRoomSocket } from "../lib/use-room-socket";
-import { fakeSocketFactory } from "./support/fake-websocket";
-import { alice, bob, ids, message } from "./support/factories";
+import {
+  advance,
+  alice,
+  bob,
+  fakeBackend,
+  fakeTimersInEachTest,
+  flush,
+  hello,
+  ids,
+  message,
+  messages,
+  renderRoomSocket,
+  room as roomOf,
+  type RoomHookSetup,
+} from "./support";
 
-const room: Room = {
-  id: 1,
-  name: "general",
-  is_private: false,
-  owner_id: null,
-  created_at: "2026-01-01T00:00:00Z",
-  member_count: 2,
-  joined: true,
-  last_read_id: 40,
-  unread_count: 60,
-  is_direct: false,
-};
+const room = roomOf(1, { last_read_id: 40, unread_count: 60 });
+const stored = messages(100, { sender: bob });
 
-/** A fake backend over HTTP: history (before/after/limit), reactions, read markers, rooms. */
-function fakeBackend(stored: Message[]) {
-  const requests: string[] = [];
-  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(String(input), "http://test");
-    const method = init?.method ?? "GET";
-    requests.push(`${method} ${url.pathname}${url.search}`);
-    const reply = (body: unknown, status = 200) =>
-      new Response(status === 204 ? null : JSON.stringify(body), { status });
-    if (url.pathname === "/api/v1/token/refresh") {
-      return reply({ access_token: "access", refresh_token: "refresh-2", token_type: "bearer", expires_in: 900 });
-    }
-    if (url.pathname === "/api/v1/chat/history") {
-      const limit = Number(url.searchParams.get("limit") ?? 50);
-      const after = url.searchParams.get("after");
-      if (after !== null) {
-        const newer = stored.filter((m) => m.id > Number(after));
-        return reply({ messages: newer.slice(0, limit), has_more: newer.length > limit });
-      }
-      const before = Number(url.searchParams.get("before") ?? Infinity);
-      const older = stored.filter((m) => m.id < before);
-      return reply({ messages: older.slice(-limit), has_more: older.length > limit });
-    }
-    const reacted = url.pathname.match(/^\/api\/v1\/messages\/(\d+)\/reactions/);
-    if (reacted) {
-      const on = method === "POST";
-      return reply(message(Number(reacted[1]), { reactions: on ? [{ emoji: "👍", count: 2, me: true }] : [] }));
-    }
-    if (url.pathname === "/api/v1/rooms/1/read") return reply(null, 204);
-    if (url.pathname === "/api/v1/rooms/1") return reply(room);
-    return reply({ detail: "Not found" }, 404);
-  });
-  const client = new ApiClient({
-    fetch: fetch as unknown as typeof globalThis.fetch,
-    storage: memoryTokenStorage("refresh-1"),
-    lock: (_name, task) => task(),
-  });
-  return { api: chatApi(client), requests };
-}
-
-const hello: ServerFrame = { type: "hello", room, user: alice, online: [alice, bob], last_message_id: 100 };
-const stored = Array.from({ length: 100 }, (_, i) => message(i + 1, { sender: bob }));
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
-
-async function flush() {
-  await act(async () => {
-    await vi.advanceTimersByTimeAsync(0);
-  });
-}
+fakeTimersInEachTest();
 
 describe("useRoomSocket, opened at a message", () => {
-  function setup(options: { focusMessageId?: number | null; onRead?: (roomId: number, messageId: number) => void } = {}) {
-    const backend = fakeBackend(stored);
-    const sockets = fakeSocketFactory();
-    const hook = renderHook(() => useRoomSocket(room.id, { api: backend.api, createSocket: sockets.create, ...options }));
-    const connect = async () => {
-      await flush();
-      act(() => {
-        sockets.last.accept();
-        sockets.last.receive(hello);
-      });
-    };
-    const receive = (frame: ServerFrame) => act(() => sockets.last.receive(frame));
-    return { ...backend, sockets, hook, connect, receive, view: () => hook.result.current };
-  }
+  const setup = (options: RoomHookSetup = {}) =>
+    renderRoomSocket({ stored, room, hello: hello({ room, last_message_id: 100 }), ...options });
 
   it("loads the messages around it and connects without replaying from there", async () => {
     const t = setup({ focusMessageId: 30 });
@@ -117,29 +48,23 @@ describe("useRoomSocket, opened at a message", () => {
     t.receive({ type: "message", message: message(101, { sender: bob }) });
     expect(ids(t.view().list.messages).at(-1)).toBe(55);
 
-    await act(async () => {
-      t.view().loadNewer();
-      await vi.advanceTimersByTimeAsync(0);
-    });
+    act(() => t.view().loadNewer());
+    await flush();
     expect(t.requests.at(-1)).toBe("GET /api/v1/chat/history?room_id=1&after=55&limit=50");
     expect(ids(t.view().list.messages)).toEqual(Array.from({ length: 96 }, (_, i) => i + 6));
     expect(t.view().list.hasNewer).toBe(false);
 
     // A reconnect resumes from what it has, not from the jump.
     act(() => t.sockets.last.serverClose(1006));
-    await act(async () => {
-      await vi.advanceTimersByTimeAsync(1_000);
-    });
+    await advance(1_000);
     expect(t.sockets.last.since).toBe("101");
   });
 
   it("goes straight back to the newest, and so does sending from far back", async () => {
     const t = setup({ focusMessageId: 10 });
     await t.connect();
-    await act(async () => {
-      t.view().send("back to the present");
-      await vi.advanceTimersByTimeAsync(0);
-    });
+    act(() => t.view().send("back to the present"));
+    await flush();
     expect(t.view().list.hasNewer).toBe(false);
     expect(ids(t.view().list.messages).at(-1)).toBe(100);
     expect(t.view().list.outbox).toHaveLength(1);
@@ -175,7 +100,7 @@ describe("useRoomSocket, opened at a message", () => {
 
 describe("useReadMarker", () => {
   it("reads the marker the room opened with, then sends what was seen, forward only", async () => {
-    const backend = fakeBackend(stored);
+    const backend = fakeBackend(stored, { room });
     const hook = renderHook(() => useReadMarker(room.id, backend.api));
     await flush();
     expect(hook.result.current.opened).toEqual({ known: true, lastReadId: 40 });
@@ -185,21 +110,17 @@ describe("useReadMarker", () => {
       hook.result.current.seen(55);
       hook.result.current.seen(50);
     });
-    await act(async () => {
-      await vi.advanceTimersByTimeAsync(1_000);
-    });
+    await advance(1_000);
     expect(backend.requests.filter((r) => r.includes("/read"))).toEqual(["POST /api/v1/rooms/1/read"]);
 
     act(() => hook.result.current.noteServer(80)); // another tab read further
     act(() => hook.result.current.seen(70));
-    await act(async () => {
-      await vi.advanceTimersByTimeAsync(1_000);
-    });
+    await advance(1_000);
     expect(backend.requests.filter((r) => r.includes("/read"))).toHaveLength(1);
   });
 
   it("sends what is still pending when the room is left", async () => {
-    const backend = fakeBackend(stored);
+    const backend = fakeBackend(stored, { room });
     const hook = renderHook(() => useReadMarker(room.id, backend.api));
     await flush();
     act(() => hook.result.current.seen(60));

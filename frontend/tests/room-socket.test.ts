@@ -1,31 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 import { ApiError } from "../lib/api-error";
-import type { Room, ServerFrame } from "../lib/api-types";
+import type { ServerFrame } from "../lib/api-types";
 import { RoomSocket, type ConnectionStatus, type RoomSocketOptions } from "../lib/room-socket";
-import { fakeSocketFactory } from "./support/fake-websocket";
-import { alice, message } from "./support/factories";
+import { alice, fakeSocketFactory, fakeTimersInEachTest, hello as helloFrame, message } from "./support";
 
-const room: Room = {
-  id: 7,
-  name: "general",
-  is_private: false,
-  owner_id: null,
-  created_at: "2026-01-01T00:00:00Z",
-  member_count: 2,
-  joined: true,
-  last_read_id: null,
-  unread_count: 0,
-  is_direct: false,
-};
-
-const hello = (lastId: number | null = null): ServerFrame => ({
-  type: "hello",
-  room,
-  user: alice,
-  online: [alice],
-  last_message_id: lastId,
-});
+const ROOM_ID = 7;
+const hello = (lastId: number | null = null) => helloFrame({ last_message_id: lastId });
 
 /** Lets the async token fetch inside connect() settle. */
 const flush = () => vi.advanceTimersByTimeAsync(0);
@@ -42,7 +23,7 @@ function setup(overrides: Partial<RoomSocketOptions> = {}) {
   });
   const onClosedForGood = vi.fn();
   const socket = new RoomSocket({
-    roomId: room.id,
+    roomId: ROOM_ID,
     origin: "ws://chat.test",
     createSocket: factory.create,
     getToken,
@@ -60,13 +41,7 @@ function setup(overrides: Partial<RoomSocketOptions> = {}) {
   return { socket, factory, frames, statuses, getToken, renewToken, onClosedForGood, messageIds };
 }
 
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+fakeTimersInEachTest();
 
 describe("RoomSocket", () => {
   it("authenticates with the bearer subprotocol, never a token in the URL, and resumes from `since`", async () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 
 import { describeDevice, sortDevices } from "../lib/devices";
 import { highlightParts, initialSearchState, nextCursor, searchProblem, searchReducer } from "../lib/search";
-import { ids, message } from "./support/factories";
+import { ids, message } from "./support";
 
 describe("search", () => {
   it("asks for 2 to 200 characters once trimmed", () => {

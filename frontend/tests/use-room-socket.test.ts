@@ -1,84 +1,14 @@
-import { act, renderHook } from "@testing-library/react";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+// useRoomSocket as the room view uses it: history, socket and outbox wired together.
 
-import { ApiClient } from "../lib/api-client";
-import type { Message, Room, ServerFrame } from "../lib/api-types";
-import { chatApi } from "../lib/chat-api";
-import { memoryTokenStorage } from "../lib/token-storage";
-import { useRoomSocket } from "../lib/use-room-socket";
-import { fakeSocketFactory } from "./support/fake-websocket";
-import { alice, bob, ids, message } from "./support/factories";
+import { act } from "@testing-library/react";
+import { describe, expect, it } from "vitest";
 
-const room: Room = {
-  id: 1,
-  name: "general",
-  is_private: false,
-  owner_id: null,
-  created_at: "2026-01-01T00:00:00Z",
-  member_count: 2,
-  joined: true,
-  last_read_id: null,
-  unread_count: 0,
-  is_direct: false,
-};
+import type { Message } from "../lib/api-types";
+import { advance, bob, fakeTimersInEachTest, flush, hello, ids, message, messages, renderRoomSocket } from "./support";
 
-const hello: ServerFrame = { type: "hello", room, user: alice, online: [alice, bob], last_message_id: null };
+fakeTimersInEachTest();
 
-/** A fake backend over HTTP: history pages from `stored`, REST sends echoed back. */
-function fakeBackend(stored: Message[]) {
-  const requests: string[] = [];
-  const fetch = vi.fn(async (input: RequestInfo | URL, init?: RequestInit) => {
-    const url = new URL(String(input), "http://test");
-    requests.push(`${init?.method ?? "GET"} ${url.pathname}${url.search}`);
-    const reply = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
-    if (url.pathname === "/api/v1/token/refresh") {
-      return reply({ access_token: "access", refresh_token: "refresh-2", token_type: "bearer", expires_in: 900 });
-    }
-    if (url.pathname === "/api/v1/chat/history") {
-      const before = Number(url.searchParams.get("before") ?? Infinity);
-      const limit = Number(url.searchParams.get("limit") ?? 50);
-      const older = stored.filter((m) => m.id < before);
-      return reply({ messages: older.slice(-limit), has_more: older.length > limit });
-    }
-    if (url.pathname === "/api/v1/rooms/1/messages" && init?.method === "POST") {
-      const body = JSON.parse(String(init.body)) as { body: string; client_id: string };
-      return reply(message(500, { body: body.body, client_id: body.client_id }), 201);
-    }
-    return reply({ detail: "Not found" }, 404);
-  });
-  const client = new ApiClient({
-    fetch: fetch as unknown as typeof globalThis.fetch,
-    storage: memoryTokenStorage("refresh-1"),
-    lock: (_name, task) => task(),
-  });
-  return { api: chatApi(client), requests };
-}
-
-function setup(stored: Message[] = [message(1), message(2), message(3)]) {
-  const backend = fakeBackend(stored);
-  const sockets = fakeSocketFactory();
-  const hook = renderHook(() => useRoomSocket(room.id, { api: backend.api, createSocket: sockets.create }));
-  /** The server side of the current socket: accept and say hello. */
-  const connect = async () => {
-    await act(async () => {
-      await vi.advanceTimersByTimeAsync(0);
-    });
-    act(() => {
-      sockets.last.accept();
-      sockets.last.receive(hello);
-    });
-  };
-  const receive = (frame: ServerFrame) => act(() => sockets.last.receive(frame));
-  return { ...backend, sockets, hook, connect, receive, view: () => hook.result.current };
-}
-
-beforeEach(() => {
-  vi.useFakeTimers();
-});
-
-afterEach(() => {
-  vi.useRealTimers();
-});
+const setup = (stored?: Message[]) => renderRoomSocket({ stored });
 
 describe("useRoomSocket", () => {
   it("loads the newest page, then connects resuming right after it", async () => {
@@ -98,14 +28,12 @@ describe("useRoomSocket", () => {
     act(() => t.sockets.last.serverClose(1006));
     expect(t.view().status).toBe("reconnecting");
 
-    await act(async () => {
-      await vi.advanceTimersByTimeAsync(1_000);
-    });
+    await advance(1_000);
     expect(t.sockets.sockets).toHaveLength(2);
     expect(t.sockets.last.since).toBe("5");
     act(() => {
       t.sockets.last.accept();
-      t.sockets.last.receive(hello);
+      t.sockets.last.receive(hello());
     });
     t.receive({ type: "message", message: message(5) });
     t.receive({ type: "message", message: message(6) });
@@ -143,26 +71,48 @@ describe("useRoomSocket", () => {
     expect(sends[1]).toEqual(sends[0]);
   });
 
+  it("sends what is still pending again, under the same client_id, on the next connection", async () => {
+    const t = setup();
+    await t.connect();
+    act(() => t.view().send("lost with the connection"));
+    const [first] = t.sockets.last.sent.filter((f) => f.type === "message");
+    act(() => t.sockets.last.serverClose(1006));
+
+    await advance(1_000);
+    act(() => {
+      t.sockets.last.accept();
+      t.sockets.last.receive(hello());
+    });
+    expect(t.sockets.last.sent.filter((f) => f.type === "message")).toEqual([first]);
+    // The new connection's echo confirms it; no timer of the old one fails it.
+    t.receive({ type: "message", message: message(4, { body: "lost with the connection", client_id: t.view().list.outbox[0]?.clientId ?? null }) });
+    await advance(10_000);
+    expect(t.view().list.outbox).toEqual([]);
+    expect(ids(t.view().list.messages)).toEqual([1, 2, 3, 4]);
+  });
+
+  it("shows a server error frame that is not about a send as a notice", async () => {
+    const t = setup();
+    await t.connect();
+    t.receive({ type: "error", code: "rate_limited", detail: "Slow down" });
+    expect(t.view().notice).toBe("Slow down");
+    expect(t.view().list.outbox).toEqual([]);
+  });
+
   it("marks a message failed when no echo comes back in time", async () => {
     const t = setup();
     await t.connect();
     act(() => t.view().send("into the void"));
-    await act(async () => {
-      await vi.advanceTimersByTimeAsync(10_000);
-    });
+    await advance(10_000);
     expect(t.view().list.outbox[0]?.status).toBe("failed");
   });
 
   it("sends over HTTP while the socket is down", async () => {
     const t = setup();
-    await act(async () => {
-      await vi.advanceTimersByTimeAsync(0);
-    });
+    await flush();
     // Socket opened but not yet greeted: not connected.
-    await act(async () => {
-      t.view().send("via rest");
-      await vi.advanceTimersByTimeAsync(0);
-    });
+    act(() => t.view().send("via rest"));
+    await flush();
     expect(t.requests).toContain("POST /api/v1/rooms/1/messages");
     expect(t.view().list.outbox).toEqual([]);
     expect(t.view().list.messages.at(-1)).toMatchObject({ id: 500, body: "via rest" });
@@ -178,15 +128,12 @@ describe("useRoomSocket", () => {
     expect(t.view().list.messages[2]?.deleted).toBe(true);
     expect(t.view().presence.typing.map((x) => x.user.username)).toEqual(["bob"]);
 
-    await act(async () => {
-      await vi.advanceTimersByTimeAsync(6_000);
-    });
+    await advance(6_000);
     expect(t.view().presence.typing).toEqual([]);
   });
 
   it("after a gap, keeps only the replayed messages and loads older ones from history", async () => {
-    const stored = Array.from({ length: 60 }, (_, i) => message(i + 1));
-    const t = setup(stored);
+    const t = setup(messages(60));
     await t.connect();
     expect(t.view().list.messages).toHaveLength(50);
 
@@ -195,10 +142,8 @@ describe("useRoomSocket", () => {
     expect(ids(t.view().list.messages)).toEqual([2000]);
     expect(t.view().list.hasMore).toBe(true);
 
-    await act(async () => {
-      t.view().loadOlder();
-      await vi.advanceTimersByTimeAsync(0);
-    });
+    act(() => t.view().loadOlder());
+    await flush();
     expect(t.requests.at(-1)).toBe("GET /api/v1/chat/history?room_id=1&before=2000&limit=50");
     expect(ids(t.view().list.messages).slice(-3)).toEqual([59, 60, 2000]);
   });
@@ -208,6 +153,47 @@ describe("useRoomSocket", () => {
     await t.connect();
     t.receive({ type: "room_deleted", room_id: 1 });
     expect(t.view().closedReason).toBe("This room was deleted.");
+  });
+
+  it("ends the session as deactivated when a bare 4403 is followed by a refused refresh", async () => {
+    const t = setup();
+    await t.connect();
+    const reasons: (string | null)[] = [];
+    t.client.onTokenChange((token, reason) => {
+      if (token === null) reasons.push(reason);
+    });
+    // What deactivation does: every device revoked, every socket closed with 4403.
+    t.refuseRefresh("refresh token is not valid");
+    act(() => t.sockets.last.serverClose(4403));
+    await flush();
+    expect(t.view().closedReason).toBe("You no longer have access to this room.");
+    expect(reasons).toEqual(["deactivated"]);
+  });
+
+  it("ends the session at once when the socket is refused because the account is deactivated", async () => {
+    const t = setup();
+    await t.connect();
+    const reasons: (string | null)[] = [];
+    t.client.onTokenChange((token, reason) => {
+      if (token === null) reasons.push(reason);
+    });
+    act(() => t.sockets.last.serverClose(4403, "account is deactivated"));
+    expect(reasons).toEqual(["deactivated"]);
+    expect(t.requests.filter((r) => r.includes("/token/refresh"))).toHaveLength(1); // only the first one
+  });
+
+  it("keeps the session when a 4403 only took this room away", async () => {
+    const t = setup();
+    await t.connect();
+    const reasons: (string | null)[] = [];
+    t.client.onTokenChange((token, reason) => {
+      if (token === null) reasons.push(reason);
+    });
+    act(() => t.sockets.last.serverClose(4403));
+    await flush();
+    expect(t.view().closedReason).toBe("You no longer have access to this room.");
+    expect(reasons).toEqual([]);
+    expect(t.client.hasSession()).toBe(true);
   });
 
   it("closes the socket when unmounted", async () => {

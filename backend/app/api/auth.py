@@ -24,17 +24,31 @@ async def signup(data: UserCreate, context: Context, session: SessionDep, client
     return UserOut.model_validate(user)
 
 
+# RFC 6749 section 5.1: answers that carry tokens must not be kept by any cache.
+NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
+
+
 @router.post("/token", responses=errors(*WITH_BODY, 401, 403, 429))
 async def login(
-    form: Annotated[OAuth2PasswordRequestForm, Depends()], context: Context, session: SessionDep, client: ClientInfo
+    form: Annotated[OAuth2PasswordRequestForm, Depends()],
+    context: Context,
+    session: SessionDep,
+    client: ClientInfo,
+    response: Response,
 ) -> TokenPair:
     """Log in with the OAuth2 password flow: an access token and a refresh token for this device."""
+    response.headers.update(NO_STORE)
     return _pair(await context.auth.login(session, form.username, form.password, client))
 
 
 @router.post("/token/refresh", responses=errors(*WITH_BODY, 401))
-async def refresh(data: RefreshRequest, context: Context, session: SessionDep, client: ClientInfo) -> TokenPair:
-    """Trade a refresh token for a new pair; a token used twice signs its device out."""
+async def refresh(
+    data: RefreshRequest, context: Context, session: SessionDep, client: ClientInfo, response: Response
+) -> TokenPair:
+    """Trade a refresh token for a new pair. A token used twice signs its device out, except the
+    device's newest token's predecessor presented again within REFRESH_REUSE_GRACE_SECONDS of its
+    rotation (a reload that raced the answer): that gets a new pair for the same device."""
+    response.headers.update(NO_STORE)
     return _pair(await context.auth.refresh(session, data.refresh_token, client))
 
 

@@ -61,11 +61,12 @@ async def send_message(
     await context.rooms.require_member(session, user, room_id)
     await session.close()  # release the connection before waiting on the group commit
     with body_checks_as_validation():
-        sent = await context.messages.send(room_id, Member(user.id, user.username), data.body, data.client_id)
+        stored = await context.messages.send(room_id, Member(user.id, user.username), data.body, data.client_id)
+        sent = await stored
     return sent.message
 
 
-@router.patch("/messages/{message_id}", responses=errors(*WITH_BODY, 404))
+@router.patch("/messages/{message_id}", responses=errors(*WITH_BODY, 404, 429))
 async def edit_message(
     message_id: PathId, data: MessageUpdate, user: CurrentUser, context: Context, session: SessionDep
 ) -> MessageOut:
@@ -74,7 +75,7 @@ async def edit_message(
         return await context.messages.edit(session, user, message_id, data.body)
 
 
-@router.delete("/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
+@router.delete("/messages/{message_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404, 429))
 async def delete_message(message_id: PathId, user: CurrentUser, context: Context, session: SessionDep) -> Response:
     """Delete a message (its sender or an admin): history keeps its place, without its text."""
     await context.messages.delete(session, user, message_id)

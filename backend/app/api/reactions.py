@@ -13,7 +13,7 @@ router = APIRouter(prefix="/messages/{message_id}/reactions", tags=["messages"],
 EmojiPath = Annotated[str, Path(min_length=1, max_length=32, pattern=EMOJI_PATTERN)]
 
 
-@router.post("", responses=errors(400, 404, 409))
+@router.post("", responses=errors(400, 404, 409, 429))
 async def add_reaction(
     message_id: PathId, data: ReactionCreate, user: CurrentUser, context: Context, session: SessionDep
 ) -> MessageOut:
@@ -21,7 +21,7 @@ async def add_reaction(
     return await context.reactions.add(session, user, message_id, data.emoji)
 
 
-@router.delete("/{emoji}", responses=errors(404))
+@router.delete("/{emoji}", responses=errors(404, 429))
 async def remove_reaction(
     message_id: PathId, emoji: EmojiPath, user: CurrentUser, context: Context, session: SessionDep
 ) -> MessageOut:

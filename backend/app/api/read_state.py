@@ -9,7 +9,7 @@ from app.schemas import ReadMarkerUpdate
 router = APIRouter(tags=["rooms"], responses=errors(*AUTHENTICATED, 503))
 
 
-@router.post("/rooms/{room_id}/read", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 404))
+@router.post("/rooms/{room_id}/read", status_code=status.HTTP_204_NO_CONTENT, responses=errors(400, 404, 429))
 async def mark_read(
     room_id: PathId, data: ReadMarkerUpdate, user: CurrentUser, context: Context, session: SessionDep
 ) -> Response:

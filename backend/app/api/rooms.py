@@ -15,7 +15,7 @@ async def list_rooms(user: CurrentUser, context: Context, session: SessionDep) -
     return await context.rooms.list_visible(session, user)
 
 
-@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(*WITH_BODY, 409))
+@router.post("", status_code=status.HTTP_201_CREATED, responses=errors(*WITH_BODY, 409, 429))
 async def create_room(data: RoomCreate, user: CurrentUser, context: Context, session: SessionDep) -> RoomOut:
     """Create a room; the caller becomes its owner and first member."""
     return await context.rooms.create(session, user, data)
@@ -46,7 +46,7 @@ async def list_members(room_id: PathId, user: CurrentUser, context: Context, ses
     return await context.rooms.members(session, user, room_id)
 
 
-@router.post("/{room_id}/members", responses=errors(*WITH_BODY, 404))
+@router.post("/{room_id}/members", responses=errors(*WITH_BODY, 404, 429))
 async def add_member(
     room_id: PathId, data: MemberAdd, user: CurrentUser, context: Context, session: SessionDep
 ) -> MemberOut:

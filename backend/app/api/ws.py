@@ -4,11 +4,12 @@ The writing side belongs to the connection (see realtime/connection.py); this mo
 authenticates, reads client frames and turns each into a service call or an `error` frame."""
 
 import asyncio
+import contextlib
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import orjson
-from fastapi import WebSocket
+from fastapi import WebSocket, WebSocketDisconnect
 from pydantic import ValidationError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -18,7 +19,7 @@ from app.errors import AppError, Forbidden, NotAuthenticated, NotFound
 from app.logs import access_log, log_event
 from app.middleware import request_id_for
 from app.realtime.broker import Event
-from app.realtime.connection import ClientConnection
+from app.realtime.connection import CLOSE_TIMEOUT, ClientConnection
 from app.realtime.direct import RAW_SEND, DirectSocket
 from app.realtime.frames import (
     Auth,
@@ -34,6 +35,7 @@ from app.realtime.frames import (
     encode,
 )
 from app.realtime.presence import Member
+from app.schemas import MessageOut
 from app.services.messages import DATABASE_DOWN, Sent
 
 
@@ -46,6 +48,7 @@ class SocketLane:
 
     def __init__(self, app: ASGIApp) -> None:
         self.app = app
+        self.replay_reads = asyncio.Semaphore(REPLAY_READS)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "websocket" or not scope["path"].startswith("/ws/"):
@@ -54,7 +57,8 @@ class SocketLane:
         scope[RAW_SEND] = send
         scope.setdefault("state", {})["request_id"] = request_id_for(scope)
         room = scope["path"][len("/ws/") :]
-        await room_socket(WebSocket(scope, receive, send), int(room) if room.isdigit() and len(room) < 19 else 0)
+        room_id = int(room) if room.isdigit() and len(room) < 19 else 0
+        await room_socket(WebSocket(scope, receive, send), room_id, self.replay_reads)
 
 
 CLOSE_UNAUTHENTICATED = 4401
@@ -65,6 +69,10 @@ CLOSE_TOO_BIG = 1009
 CLOSE_TRY_LATER = 1013
 # Typing notices are best effort; one per second per socket is all a room needs to see.
 TYPING_INTERVAL = 1.0
+# Replays read from the database at once (per process). A replay is up to `ws_replay_limit`
+# messages (megabytes): a burst of resumes (a restart, or sockets opened with `since=0` on
+# purpose) reads them a few at a time, and leaves the rest of the pool to everyone else.
+REPLAY_READS = 4
 
 
 class Refused(Exception):
@@ -144,11 +152,11 @@ def check_connection_cap(context: AppContext, user_id: int) -> None:
         raise Refused(CLOSE_POLICY, "too many open connections for this user")
 
 
-async def room_socket(websocket: WebSocket, room_id: int) -> None:
+async def room_socket(websocket: WebSocket, room_id: int, replay_reads: asyncio.Semaphore) -> None:
     """`/ws/{room_id}`; room 0 stands for a path that names no room (closed 4404)."""
     context: AppContext = websocket.app.state.context
     started = time.monotonic()
-    session = await _open(context, websocket, room_id, started)
+    session = await _open(context, websocket, room_id, replay_reads, started)
     if session is None:
         return
     try:
@@ -158,27 +166,30 @@ async def room_socket(websocket: WebSocket, room_id: int) -> None:
         _log_session(websocket, session.conn.member.id, room_id, session.close_code, started)
 
 
-async def _open(context: AppContext, websocket: WebSocket, room_id: int, started: float) -> "SocketSession | None":
-    """Accept, authenticate, register with the hub and greet; None if the socket was refused.
+async def _open(
+    context: AppContext, websocket: WebSocket, room_id: int, replay_reads: asyncio.Semaphore, started: float
+) -> "SocketSession | None":
+    """Accept, authenticate, register with the hub and greet; None if the socket was refused, or
+    did not take its greeting in time.
 
-    Kept apart from the reading loop so that nothing of the admission (the `hello` with its
-    online list, the caller's account) stays referenced for the socket's lifetime."""
+    Database sessions are held only while they are read (admission, then the replay), never
+    while waiting on anything else, and are closed before the first write, the `hello` included:
+    a peer that does not read holds up its own socket only, never a pooled connection everyone
+    else is waiting for. Kept apart from the reading loop so that nothing of the admission (the
+    `hello` with its online list, the replay, the caller's account) stays referenced for the
+    socket's lifetime."""
     token, subprotocol = bearer_token(websocket)
     # Accept first, even to refuse: a close code (4401, 4403, 4404) only exists on an open socket.
     await websocket.accept(subprotocol=subprotocol)
     user_id: int | None = None
-    # One database session from admission to replay: a reconnect storm costs fewer round trips.
-    async with context.sessions() as db:
-        try:
-            check_origin(websocket, context.settings.cors_origins)
-            since = parse_since(websocket)
+    attached: ClientConnection | None = None
+    try:
+        check_origin(websocket, context.settings.cors_origins)
+        since = parse_since(websocket)
+        async with context.sessions() as db:
             admission = await admit(context, db, token, room_id)
-            user_id = admission.member.id
-            check_connection_cap(context, user_id)
-        except Refused as refused:
-            await websocket.close(refused.code, refused.reason)
-            _log_session(websocket, user_id, room_id, refused.code, started)
-            return None
+        user_id = admission.member.id
+        check_connection_cap(context, user_id)
         direct = DirectSocket.for_scope(websocket.scope) if context.settings.ws_direct_writes else None
         if direct is not None:
             direct.forget_handshake()
@@ -190,19 +201,62 @@ async def _open(context: AppContext, websocket: WebSocket, room_id: int, started
             context.settings.ws_send_queue_limit,
             direct,
         )
-        session = SocketSession(context, websocket, conn)
         await context.hub.attach(conn)
-        try:
-            greeted = await session.greet(db, admission, since)
-        except BaseException:
-            await context.hub.detach(conn)
-            raise
-    if not greeted:
-        await context.hub.detach(conn)
-        _log_session(websocket, user_id, room_id, CLOSE_TRY_LATER, started)
+        attached = conn
+        # Attached before the replay is read: whatever is stored from now on is pushed too (and
+        # waits in the outbox), so nothing falls between the replay and the live frames.
+        greeting = await _greeting(context, admission, room_id, since, replay_reads)
+        session = SocketSession(context, websocket, conn)
+        await session.greet(greeting)
+    except Refused as refused:
+        if attached is not None:
+            await context.hub.detach(attached)
+        await close_within(websocket, refused.code, refused.reason)
+        _log_session(websocket, user_id, room_id, refused.code, started)
         return None
+    except WebSocketDisconnect as gone:  # the client left during its greeting
+        if attached is not None:
+            await context.hub.detach(attached)
+        _log_session(websocket, user_id, room_id, gone.code, started)
+        return None
+    except BaseException:
+        if attached is not None:
+            await context.hub.detach(attached)
+        raise
     session.expire_at(admission.expires_at)
     return session
+
+
+@dataclass
+class _Greeting:
+    """What a new socket is sent before it goes live, all read from the database beforehand."""
+
+    hello: Hello
+    gap: bool = False
+    missed: list[MessageOut] = field(default_factory=list)
+    # Live copies of the replayed messages (ids up to this one) are dropped; 0: no replay.
+    skip_up_to: int = 0
+
+
+async def _greeting(
+    context: AppContext, admission: _Admission, room_id: int, since: int | None, replay_reads: asyncio.Semaphore
+) -> _Greeting:
+    if since is None:
+        return _Greeting(admission.hello)
+    try:
+        async with replay_reads, context.sessions() as db:  # a slot first: no connection held waiting
+            missed, gap = await context.messages.since(db, room_id, since)
+    except DATABASE_DOWN:
+        raise Refused(CLOSE_TRY_LATER, "database unavailable") from None
+    return _Greeting(admission.hello, gap, missed, missed[-1].id if missed else since)
+
+
+async def close_within(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close, giving a peer that does not read CLOSE_TIMEOUT to take the close frame; after that
+    the socket is given up without one (uvicorn drops it once this handler returns)."""
+    with contextlib.suppress(Exception):  # the peer may be gone already
+        async with asyncio.timeout(CLOSE_TIMEOUT):
+            await websocket.close(code, reason)
 
 
 def _log_session(websocket: WebSocket, user_id: int | None, room_id: int, code: int | None, started: float) -> None:
@@ -234,25 +288,31 @@ class SocketSession:
         """Who closed, with what: this side's code, else the client's."""
         return self.conn.close_code or self.client_close_code
 
-    async def greet(self, db: AsyncSession, admission: _Admission, since: int | None) -> bool:
-        """`hello`, then what was missed since `since`; False if the socket had to close."""
-        hello = admission.hello
-        hello.online = [m.public() for m in await self.context.hub.online(self.conn.room_id)]
-        await self.conn.send_now(encode(hello))
-        if since is None:
-            return True
+    async def greet(self, greeting: _Greeting) -> None:
+        """`hello`, then what was missed: all taken within `ws_replay_timeout_seconds`, or Refused
+        (1013, the client resumes later from the last message it got).
+
+        One deadline for the whole greeting rather than one per write: a peer that reads just
+        enough to keep each write going would otherwise keep up to `ws_replay_limit` messages
+        (megabytes) in memory here for as long as it likes. Whatever the outcome, the replay is
+        let go on the way out (a close may still wait for the peer)."""
+        conn = self.conn
+        hello = greeting.hello
+        hello.online = [m.public() for m in await self.context.hub.online(conn.room_id)]
+        conn.skip_up_to = greeting.skip_up_to
         try:
-            missed, gap = await self.context.messages.since(db, self.conn.room_id, since)
-        except DATABASE_DOWN:
-            await self.websocket.close(CLOSE_TRY_LATER, "database unavailable")
-            return False
-        if gap:
-            await self.conn.send_now(encode(Gap()))
-        for message in missed:
-            await self.conn.send_now(encode(MessageFrame(message=message)))
-        # Live copies of these, queued while replaying, are dropped.
-        self.conn.skip_up_to = missed[-1].id if missed else since
-        return True
+            async with asyncio.timeout(self.context.settings.ws_replay_timeout_seconds):
+                await conn.send_now(encode(hello))
+                if greeting.gap:
+                    await conn.send_now(encode(Gap()))
+                for message in greeting.missed:
+                    if conn.close_code is not None:
+                        break  # closed meanwhile (signed out, outbox overflowed): going live says so
+                    await conn.send_now(encode(MessageFrame(message=message)))
+        except TimeoutError:
+            raise Refused(CLOSE_TRY_LATER, "replay not taken in time") from None
+        finally:
+            greeting.missed.clear()
 
     def expire_at(self, expires_at: float) -> None:
         if self.conn.expiry_timer is not None:
@@ -310,7 +370,7 @@ class SocketSession:
             self.error("invalid_message" if is_message else "bad_request", _first_error(exc))
             return
         if isinstance(frame, SendMessage):
-            self.send_message(frame)
+            await self.send_message(frame)
         elif isinstance(frame, Ping):
             self.conn.push_text(encode(Pong()))
         elif isinstance(frame, Auth):
@@ -318,10 +378,12 @@ class SocketSession:
         else:
             await self.typing()
 
-    def send_message(self, frame: SendMessage) -> None:
+    async def send_message(self, frame: SendMessage) -> None:
         member = self.conn.member
         try:
-            stored = self.context.messages.send(self.conn.room_id, member, frame.body, frame.client_id)
+            # Awaited only for the rate limit (a Redis round trip when counts are shared): the
+            # socket's next frame is read after this one is queued, so its sends keep their order.
+            stored = await self.context.messages.send(self.conn.room_id, member, frame.body, frame.client_id)
         except AppError as exc:
             self.app_error(exc)
             return

@@ -16,7 +16,8 @@ ASGISend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 CLOSE_TOO_SLOW = 1013  # "try again later": the client resumes with `since`
 # A peer that stopped reading sees the close frame only once it drains its buffers: it gets this
-# long to do so, then the socket is dropped without one (the room never waits either way).
+# long to do so, then the socket is dropped without one (the room never waits either way). A frame
+# it has not taken after this long (the outbox waiting on it) closes it as too slow.
 CLOSE_TIMEOUT = 10.0
 
 
@@ -140,8 +141,13 @@ class ClientConnection:
                     direct = self._direct
                     if direct is not None and direct.writable():
                         direct.write(frame.wire)
-                    else:  # waits while the transport pushes back
-                        await send({"type": "websocket.send", "text": frame.text})
+                    else:  # waits while the transport pushes back, but not forever
+                        try:
+                            async with asyncio.timeout(CLOSE_TIMEOUT):
+                                await send({"type": "websocket.send", "text": frame.text})
+                        except TimeoutError:  # the peer stopped reading: it resumes with `since`
+                            self.close_code = self.close_code or CLOSE_TOO_SLOW
+                            outbox.clear()
             if self.close_code is not None:
                 with contextlib.suppress(Exception):  # the peer may be gone already
                     await asyncio.wait_for(send({"type": "websocket.close", "code": self.close_code}), CLOSE_TIMEOUT)

@@ -1,19 +1,21 @@
 """Accounts and tokens: signup, login, refresh rotation with reuse detection, devices, logout."""
 
 import datetime as dt
+import hashlib
 from dataclasses import dataclass
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
-from app.errors import Conflict, Forbidden, NotAuthenticated, NotFound, RateLimited
+from app.errors import Conflict, Forbidden, NotAuthenticated, NotFound
 from app.models import AuthSession, RefreshToken, Room, User, utcnow
-from app.ratelimit import RateLimiter
+from app.ratelimit import Limit
 from app.realtime.broker import Broker, Event
 from app.security import InvalidToken, PasswordHasher, TokenCodec, hash_refresh_token, new_refresh_token
 from app.services.rooms import GENERAL_ROOM, add_membership
+from app.usernames import is_reserved, skeleton
 
 BAD_CREDENTIALS = "Incorrect username or password"
 CLOSE_SIGNED_OUT = 4401
@@ -56,32 +58,42 @@ class AuthService:
         hasher: PasswordHasher,
         tokens: TokenCodec,
         broker: Broker,
-        login_limiter: RateLimiter,
-        signup_limiter: RateLimiter,
+        login_limit: Limit,
+        signup_limit: Limit,
     ) -> None:
         self._refresh_ttl = dt.timedelta(days=settings.refresh_token_ttl_days)
+        self._reuse_grace = dt.timedelta(seconds=settings.refresh_reuse_grace_seconds)
         self.hasher = hasher
         self.tokens = tokens
         self._broker = broker
-        self._login_limiter = login_limiter
-        self._signup_limiter = signup_limiter
+        self._login_limit = login_limit
+        self._signup_limit = signup_limit
 
     # --- accounts --------------------------------------------------------------------------
 
     async def signup(self, session: AsyncSession, username: str, password: str, client: Client) -> User:
-        wait = self._signup_limiter.hit(("signup", client.ip))
-        if wait is not None:
-            raise RateLimited("too many signups from this address", retry_after=wait)
+        await self._signup_limit.hit((client.ip,))
+        if is_reserved(username):  # operators make such accounts with `create-admin`, not signup
+            raise Conflict("this username is reserved")
         user = await self.create_user(session, username, password)
         await session.commit()
         return user
 
     async def create_user(self, session: AsyncSession, username: str, password: str, role: str = "user") -> User:
         """A new account, member of the room `general`; the caller commits."""
-        key = username.casefold()
-        if await session.scalar(select(User.id).where(User.username_key == key)) is not None:
-            raise Conflict("username is taken")
-        user = User(username=username, username_key=key, password_hash=await self.hasher.hash(password), role=role)
+        key, looks = username.casefold(), skeleton(username)
+        taken = await session.scalar(
+            select(User.username).where(or_(User.username_key == key, User.username_skeleton == looks)).limit(1)
+        )
+        if taken is not None:
+            raise Conflict("username is taken" if taken.casefold() == key else f"username is too similar to {taken!r}")
+        user = User(
+            username=username,
+            username_key=key,
+            username_skeleton=looks,
+            password_hash=await self.hasher.hash(password),
+            role=role,
+        )
         session.add(user)
         try:
             await session.flush()
@@ -96,10 +108,11 @@ class AuthService:
     # --- tokens ----------------------------------------------------------------------------
 
     async def login(self, session: AsyncSession, username: str, password: str, client: Client) -> IssuedTokens:
-        keys = [("login-user", username.casefold()), ("login-ip", client.ip)]
-        waits = [w for w in (self._login_limiter.retry_after(key) for key in keys) if w is not None]
-        if waits:
-            raise RateLimited("too many failed logins, try again later", retry_after=max(waits))
+        # Failures count per (address, username) and per address, never per username alone: a
+        # stranger's wrong passwords must not lock the owner out, who logs in from elsewhere.
+        name = hashlib.blake2b(username.casefold().encode(errors="replace"), digest_size=16).hexdigest()
+        keys = [(client.ip, name), (client.ip,)]
+        await self._login_limit.check(keys)
         # No stored username holds a NUL, and PostgreSQL refuses one as a parameter (a 503, not a 401).
         user = (
             None
@@ -109,8 +122,7 @@ class AuthService:
         # Verified even for an unknown name (against a dummy hash): both failures take as long.
         valid = await self.hasher.verify(password, user.password_hash if user else None)
         if user is None or not valid:
-            for key in keys:  # only failures count: a user who types right is never throttled
-                self._login_limiter.hit(key)
+            await self._login_limit.count(keys)  # only failures count: typing right is never throttled
             raise NotAuthenticated(BAD_CREDENTIALS)
         if not user.is_active:
             raise Forbidden("account is deactivated")
@@ -123,8 +135,12 @@ class AuthService:
 
     async def refresh(self, session: AsyncSession, token: str, client: Client) -> IssuedTokens:
         stored = await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(token)))
-        if stored is None or stored.session.revoked_at is not None:
+        if stored is None:
             raise NotAuthenticated("refresh token is not valid")
+        if stored.session.revoked_at is not None:
+            # Deactivation revokes every device too: say which happened, the client shows it.
+            owner_active = await session.scalar(select(User.is_active).where(User.id == stored.session.user_id))
+            raise NotAuthenticated("refresh token is not valid" if owner_active else "account is deactivated")
         now = utcnow()
         if stored.expires_at <= now:
             raise NotAuthenticated("refresh token has expired")
@@ -134,9 +150,18 @@ class AuthService:
             .values(spent_at=now)
         )
         if spend.rowcount == 0:  # type: ignore[attr-defined]
-            # Spent already: someone holds a copy. End the whole family, thief and owner alike.
-            await self._revoke(session, stored.session_id)
-            raise NotAuthenticated("refresh token was already used; this device is signed out")
+            if not await self._within_reuse_grace(session, stored, now):
+                # Spent already: someone holds a copy. End the whole family, thief and owner alike.
+                await self._revoke(session, stored.session_id)
+                raise NotAuthenticated("refresh token was already used; this device is signed out")
+            # The token just rotated away, presented again: a page reloaded while its refresh was
+            # in flight never saw the answer. The device gets a new pair; the token it had been
+            # rotated to is spent, so the device still holds one live token.
+            await session.execute(
+                update(RefreshToken)
+                .where(RefreshToken.session_id == stored.session_id, RefreshToken.spent_at.is_(None))
+                .values(spent_at=now)
+            )
         user = await session.get(User, stored.session.user_id)
         if user is None or not user.is_active:
             await session.commit()
@@ -146,6 +171,19 @@ class AuthService:
         issued = await self._issue(session, user.id, stored.session_id)
         await session.commit()
         return issued
+
+    async def _within_reuse_grace(self, session: AsyncSession, stored: RefreshToken, now: dt.datetime) -> bool:
+        """Whether a spent token is the device's newest one's immediate predecessor, spent less
+        than REFRESH_REUSE_GRACE_SECONDS ago (Auth0's reuse interval, Okta's grace period)."""
+        if stored.spent_at is None or now - stored.spent_at > self._reuse_grace:
+            return False
+        newest_two = await session.scalars(
+            select(RefreshToken.id)
+            .where(RefreshToken.session_id == stored.session_id)
+            .order_by(RefreshToken.id.desc())
+            .limit(2)
+        )
+        return list(newest_two)[1:] == [stored.id]
 
     async def logout(self, session: AsyncSession, token: str) -> None:
         stored = await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(token)))

@@ -6,6 +6,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import BadRequest, NotFound
 from app.models import Room, User
+from app.ratelimit import Limit
 from app.schemas import RoomOut
 from app.services.rooms import RoomService, add_membership
 
@@ -22,8 +23,9 @@ def direct_name_key(key: str) -> str:
 
 
 class DirectRoomService:
-    def __init__(self, rooms: RoomService) -> None:
+    def __init__(self, rooms: RoomService, creations: Limit) -> None:
         self._rooms = rooms
+        self._creations = creations  # shared with rooms created by name
 
     async def open(self, session: AsyncSession, user: User, username: str) -> RoomOut:
         """The caller's direct room with `username`: found, or created once (the unique dm_key
@@ -37,7 +39,8 @@ class DirectRoomService:
         key = direct_key(user.id, peer.id)
         members = (user.id, peer.id)
         room_id = await session.scalar(select(Room.id).where(Room.dm_key == key))
-        if room_id is None:
+        if room_id is None:  # only a new one counts: opening an existing one is how people go back to it
+            await self._creations.hit((user.id,))
             low, high = sorted((user, peer), key=lambda u: u.id)
             room = Room(
                 name=f"{low.username}, {high.username}"[:64],  # shown to whoever is not in it (admins)

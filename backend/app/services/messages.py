@@ -14,10 +14,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql import insert
 
 from app.database import Transactions
-from app.errors import Forbidden, InvalidInput, NotFound, RateLimited, Unavailable
+from app.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from app.metrics import MESSAGES_STORED
 from app.models import Membership, Message, Role, User, utcnow
-from app.ratelimit import RateLimiter
+from app.ratelimit import RateLimits
 from app.realtime.broker import Broker, Event
 from app.realtime.frames import MessageDeleted, MessageFrame, MessageUpdated, encode
 from app.realtime.presence import Member
@@ -241,23 +241,23 @@ class MessageService:
     """What routes and sockets call; SQL and publishing live here, never in routes."""
 
     def __init__(
-        self, writer: MessageWriter, broker: Broker, limiter: RateLimiter, max_length: int, replay_limit: int
+        self, writer: MessageWriter, broker: Broker, limits: RateLimits, max_length: int, replay_limit: int
     ) -> None:
         self.writer = writer
         self._broker = broker
-        self._limiter = limiter
+        self._sends = limits.message
+        self._edits = limits.edit  # edits and deletions
         self._max_length = max_length
         self.replay_limit = replay_limit
 
-    def check_rate(self, user_id: int) -> None:
-        wait = self._limiter.hit(user_id)
-        if wait is not None:
-            raise RateLimited(f"too many messages, retry in {wait:.1f} s", retry_after=round(wait, 3))
+    async def send(self, room_id: int, sender: Member, body: str, client_id: str | None) -> asyncio.Future[Sent]:
+        """Validate, rate-limit and queue for storage; the future resolves after the commit.
 
-    def send(self, room_id: int, sender: Member, body: str, client_id: str | None) -> asyncio.Future[Sent]:
-        """Validate, rate-limit and queue for storage; the future resolves after the commit."""
+        Awaiting it only waits for the rate limit (Redis, when the count is shared; nothing when
+        the limit is off): the message is queued when it returns."""
         body = clean_body(body, self._max_length)
-        self.check_rate(sender.id)
+        if self._sends.enabled:
+            await self._sends.hit((sender.id,))
         return self.writer.submit(room_id, sender, body, client_id)
 
     async def history(
@@ -283,6 +283,7 @@ class MessageService:
         return page.messages, page.has_more
 
     async def edit(self, session: AsyncSession, user: User, message_id: int, body: str) -> MessageOut:
+        await self._edits.hit((user.id,))  # each edit reaches every member: counted like a send
         message = await self._visible(session, user, message_id)
         if message.sender_id != user.id:
             raise Forbidden("only the sender can edit a message")
@@ -298,6 +299,7 @@ class MessageService:
         return out
 
     async def delete(self, session: AsyncSession, user: User, message_id: int) -> None:
+        await self._edits.hit((user.id,))
         message = await self._visible(session, user, message_id)
         if message.sender_id != user.id and user.role != Role.admin:
             raise Forbidden("only the sender or an admin can delete a message")

@@ -7,6 +7,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, NotFound
 from app.models import Membership, Message, Reaction, User, utcnow
+from app.ratelimit import Limit
 from app.realtime.broker import Broker, Event
 from app.realtime.frames import ReactionFrame, encode
 from app.schemas import MessageOut, UserPublic
@@ -19,11 +20,13 @@ MAX_EMOJI_PER_PERSON = 20
 
 
 class ReactionService:
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: Broker, limit: Limit) -> None:
         self._broker = broker
+        self._limit = limit  # adding and taking back alike: each change reaches every member
 
     async def add(self, session: AsyncSession, user: User, message_id: int, emoji: str) -> MessageOut:
         """Idempotent: a second identical reaction changes nothing (and tells no one)."""
+        await self._limit.hit((user.id,))
         message, sender = await self._message(session, user, message_id)
         mine = set(
             await session.scalars(
@@ -43,6 +46,7 @@ class ReactionService:
 
     async def remove(self, session: AsyncSession, user: User, message_id: int, emoji: str) -> MessageOut:
         """Idempotent: removing a reaction that is not there changes nothing."""
+        await self._limit.hit((user.id,))
         message, sender = await self._message(session, user, message_id)
         removed = await session.execute(
             delete(Reaction).where(

@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from app.errors import NotFound
 from app.models import Membership, Message, Room, User
+from app.ratelimit import Limit
 from app.realtime.broker import Broker, Event
 from app.realtime.frames import ReadFrame, encode
 
@@ -49,14 +50,16 @@ def newest_message_id(room_id: Any) -> Any:
 
 
 class ReadStateService:
-    def __init__(self, broker: Broker) -> None:
+    def __init__(self, broker: Broker, limit: Limit) -> None:
         self._broker = broker
+        self._limit = limit
 
     async def mark_read(self, session: AsyncSession, user: User, room_id: int, message_id: int) -> None:
         """Move the caller's marker forward to `message_id`; never back (an older id is a no-op).
 
         404 if the caller is not in the room (whether or not it is public) or if the message is
         not one of that room's. The caller's sockets hear of a move with a `read` frame."""
+        await self._limit.hit((user.id,))
         member = await session.scalar(
             select(Membership.user_id).where(Membership.room_id == room_id, Membership.user_id == user.id)
         )

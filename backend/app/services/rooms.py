@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Forbidden, NotFound
 from app.models import Membership, Role, Room, User, utcnow
+from app.ratelimit import RateLimits
 from app.realtime.broker import Broker, Event
 from app.realtime.frames import RoomDeleted, encode
 from app.realtime.hub import RoomHub
@@ -86,9 +87,11 @@ def _out(row: Row[Room, int, bool, str | None, int | None, int]) -> RoomOut:
 
 
 class RoomService:
-    def __init__(self, broker: Broker, hub: RoomHub) -> None:
+    def __init__(self, broker: Broker, hub: RoomHub, limits: RateLimits) -> None:
         self._broker = broker
         self._hub = hub
+        self._creations = limits.room
+        self._invitations = limits.invite
 
     async def list_visible(self, session: AsyncSession, user: User) -> list[RoomOut]:
         rows = await session.execute(_VISIBLE_ROOMS, {"viewer": user.id})
@@ -127,6 +130,7 @@ class RoomService:
             raise Forbidden("join the room first")
 
     async def create(self, session: AsyncSession, user: User, data: RoomCreate) -> RoomOut:
+        await self._creations.hit((user.id,))
         if await session.scalar(select(Room.id).where(Room.name_key == data.name.casefold())) is not None:
             raise Conflict("a room with that name exists")
         room = Room(name=data.name, name_key=data.name.casefold(), is_private=data.is_private, owner_id=user.id)
@@ -172,6 +176,7 @@ class RoomService:
         return [MemberOut(user=UserPublic(id=uid, username=name), online=uid in online) for uid, name in rows]
 
     async def add_member(self, session: AsyncSession, user: User, room_id: int, username: str) -> MemberOut:
+        await self._invitations.hit((user.id,))
         if user.role == Role.admin:  # admins manage every room, private ones included
             if not await self.exists(session, room_id):
                 raise NotFound("room not found")

@@ -1,4 +1,12 @@
-import type { Message, UserPublic } from "../../lib/api-types";
+// Users, rooms, messages, frames and list states as the server and the reducers have them.
+
+import type { FrameOf, Message, Room, UserPublic } from "../../lib/api-types";
+import {
+  initialMessageListState,
+  messageListReducer,
+  type MessageListAction,
+  type MessageListState,
+} from "../../lib/message-list";
 
 export const alice: UserPublic = { id: 1, username: "alice" };
 export const bob: UserPublic = { id: 2, username: "bob" };
@@ -18,4 +26,39 @@ export function message(id: number, overrides: Partial<Message> = {}): Message {
   };
 }
 
-export const ids = (messages: readonly Message[]) => messages.map((m) => m.id);
+/** `count` messages with ids 1 to `count`. */
+export const messages = (count: number, overrides: Partial<Message> = {}): Message[] =>
+  Array.from({ length: count }, (_, i) => message(i + 1, overrides));
+
+export const ids = (list: readonly Message[]) => list.map((m) => m.id);
+
+/** A public room alice has joined, with nothing unread. */
+export function room(id = 1, overrides: Partial<Room> = {}): Room {
+  return {
+    id,
+    name: `room${id}`,
+    is_private: false,
+    owner_id: null,
+    created_at: "2026-01-01T00:00:00Z",
+    member_count: 2,
+    joined: true,
+    last_read_id: null,
+    unread_count: 0,
+    is_direct: false,
+    ...overrides,
+  };
+}
+
+/** The server's first frame on a socket of room 1: alice, with bob online too. */
+export function hello(overrides: Partial<FrameOf<"hello">> = {}): FrameOf<"hello"> {
+  return { type: "hello", room: room(1), user: alice, online: [alice, bob], last_message_id: null, ...overrides };
+}
+
+/** A loaded message list. */
+export function listState(overrides: Partial<MessageListState> = {}): MessageListState {
+  return { ...initialMessageListState, loaded: true, ...overrides };
+}
+
+/** The list after `actions`, from the initial state or `from`. */
+export const reduceList = (actions: MessageListAction[], from: MessageListState = initialMessageListState) =>
+  actions.reduce(messageListReducer, from);

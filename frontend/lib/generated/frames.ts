@@ -1,0 +1,233 @@
+// GENERATED FILE, do not edit. Made by `npm run gen:types` (frontend/scripts/gen-types.mjs)
+// with openapi-typescript from the backend's /api/v1/ws-schema, as exported by
+// backend/scripts/export_schemas.py. Change the backend, then run `npm run gen:types`;
+// `npm run check:types` (in `npm test`) fails while this file is out of date.
+
+import type { components as Api } from "./api";
+export type paths = Record<string, never>;
+export type webhooks = Record<string, never>;
+export interface components {
+    schemas: {
+        /** Auth */
+        Auth: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "auth";
+            /** Token */
+            token: string;
+        };
+        /** Ping */
+        Ping: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "ping";
+        };
+        /** SendMessage */
+        SendMessage: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message";
+            /**
+             * Body
+             * @description 1 to MAX_MESSAGE_LENGTH (default 4000) characters after trimming
+             */
+            body: string;
+            /**
+             * Client Id
+             * @default null
+             */
+            client_id?: string | null;
+        };
+        /** Typing */
+        Typing: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "typing";
+        };
+        /** ErrorFrame */
+        ErrorFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "error";
+            /**
+             * Code
+             * @enum {string}
+             */
+            code: "bad_request" | "invalid_message" | "rate_limited" | "forbidden" | "unavailable";
+            /** Detail */
+            detail: string;
+            /**
+             * Retry After
+             * @default null
+             */
+            retry_after?: number | null;
+        };
+        /**
+         * Gap
+         * @description More messages were missed than a resume replays: fetch the older ones from /chat/history.
+         */
+        Gap: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "gap";
+        };
+        /** Hello */
+        Hello: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "hello";
+            room: Api["schemas"]["RoomOut"];
+            user: Api["schemas"]["UserPublic"];
+            /** Online */
+            online: Api["schemas"]["UserPublic"][];
+            /** Last Message Id */
+            last_message_id: number | null;
+        };
+        /** MessageDeleted */
+        MessageDeleted: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message_deleted";
+            /** Message Id */
+            message_id: number;
+            /** Room Id */
+            room_id: number;
+        };
+        /** MessageFrame */
+        MessageFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message";
+            message: Api["schemas"]["MessageOut"];
+        };
+        /** MessageUpdated */
+        MessageUpdated: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "message_updated";
+            message: Api["schemas"]["MessageOut"];
+        };
+        /** Pong */
+        Pong: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "pong";
+        };
+        /** Presence */
+        Presence: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "presence";
+            /**
+             * Event
+             * @enum {string}
+             */
+            event: "join" | "leave";
+            user: Api["schemas"]["UserPublic"];
+        };
+        /**
+         * ReactionFrame
+         * @description Someone added or removed a reaction. One copy goes to every member, so `me` in
+         *     `message.reactions` is always false: each client applies `user`, `emoji` and `added` to
+         *     the flags it holds (or reads them fresh from the REST answer to its own reaction).
+         */
+        ReactionFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "reaction";
+            message: Api["schemas"]["MessageOut"];
+            user: Api["schemas"]["UserPublic"];
+            /** Emoji */
+            emoji: string;
+            /** Added */
+            added: boolean;
+        };
+        /**
+         * ReadFrame
+         * @description The caller's read marker moved (to every socket of the reader, whatever room it is in).
+         */
+        ReadFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "read";
+            /** Room Id */
+            room_id: number;
+            /** Message Id */
+            message_id: number;
+        };
+        /** RoomDeleted */
+        RoomDeleted: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "room_deleted";
+            /** Room Id */
+            room_id: number;
+        };
+        /** TypingNotice */
+        TypingNotice: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "typing";
+            user: Api["schemas"]["UserPublic"];
+        };
+        ClientFrame: components["schemas"]["SendMessage"] | components["schemas"]["Typing"] | components["schemas"]["Ping"] | components["schemas"]["Auth"];
+        ServerFrame: components["schemas"]["Hello"] | components["schemas"]["MessageFrame"] | components["schemas"]["MessageUpdated"] | components["schemas"]["MessageDeleted"] | components["schemas"]["Presence"] | components["schemas"]["TypingNotice"] | components["schemas"]["Pong"] | components["schemas"]["Gap"] | components["schemas"]["ErrorFrame"] | components["schemas"]["RoomDeleted"] | components["schemas"]["ReactionFrame"] | components["schemas"]["ReadFrame"];
+    };
+    responses: never;
+    parameters: never;
+    requestBodies: never;
+    headers: never;
+    pathItems: never;
+}
+export type Auth = components['schemas']['Auth'];
+export type Ping = components['schemas']['Ping'];
+export type SendMessage = components['schemas']['SendMessage'];
+export type Typing = components['schemas']['Typing'];
+export type ErrorFrame = components['schemas']['ErrorFrame'];
+export type Gap = components['schemas']['Gap'];
+export type Hello = components['schemas']['Hello'];
+export type MessageDeleted = components['schemas']['MessageDeleted'];
+export type MessageFrame = components['schemas']['MessageFrame'];
+export type MessageUpdated = components['schemas']['MessageUpdated'];
+export type Pong = components['schemas']['Pong'];
+export type Presence = components['schemas']['Presence'];
+export type ReactionFrame = components['schemas']['ReactionFrame'];
+export type ReadFrame = components['schemas']['ReadFrame'];
+export type RoomDeleted = components['schemas']['RoomDeleted'];
+export type TypingNotice = components['schemas']['TypingNotice'];
+export type ClientFrame = components['schemas']['ClientFrame'];
+export type ServerFrame = components['schemas']['ServerFrame'];
+export type $defs = Record<string, never>;
+export type operations = Record<string, never>;
