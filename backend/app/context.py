@@ -14,6 +14,7 @@ from app.database import Transactions, create_engine, create_session_factory
 from app.errors import Conflict
 from app.ratelimit import RateLimits
 from app.realtime.broker import Broker, LocalBroker, RedisBroker
+from app.realtime.delivery import Delivery
 from app.realtime.hub import RoomHub
 from app.realtime.presence import MemoryPresence, PresenceStore, RedisPresence
 from app.schemas import Readiness, UserCreate
@@ -21,7 +22,8 @@ from app.security import PasswordHasher, TokenCodec
 from app.services.admin import AdminService
 from app.services.auth import AuthService
 from app.services.direct import DirectRoomService
-from app.services.messages import MessageService, MessageWriter
+from app.services.message_writer import MessageWriter
+from app.services.messages import MessageService
 from app.services.ordering import PostgresRoomLocks, PublishOrder, SingleProcessOrder, SQLiteFileLock
 from app.services.reactions import ReactionService
 from app.services.read_state import ReadStateService
@@ -38,6 +40,7 @@ class AppContext:
     sessions: async_sessionmaker[AsyncSession]
     broker: Broker
     hub: RoomHub
+    events: Delivery
     auth: AuthService
     rooms: RoomService
     messages: MessageService
@@ -61,27 +64,28 @@ class AppContext:
         else:
             broker, presence = LocalBroker(), MemoryPresence()
         hub = RoomHub(broker, presence, settings.presence_grace_seconds)
+        events = Delivery(broker)  # the services' domain events, as frames to every process
         limits = RateLimits(settings)
         auth = AuthService(
             settings,
             PasswordHasher(settings.bcrypt_rounds),
             TokenCodec(settings),
-            broker,
+            events,
             login_limit=limits.login,
             signup_limit=limits.signup,
         )
         order: PublishOrder = SingleProcessOrder()
         if settings.redis_url:  # several processes may write to the same room
             order = SQLiteFileLock(settings.data_dir) if settings.is_sqlite else PostgresRoomLocks(engine)
-        writer = MessageWriter(Transactions(engine), broker, order)
+        writer = MessageWriter(Transactions(engine), events, order)
         messages = MessageService(
             writer,
-            broker,
+            events,
             limits,
             settings.max_message_length,
             settings.ws_replay_limit,
         )
-        rooms = RoomService(broker, hub, limits)
+        rooms = RoomService(events, hub.online_ids, limits)
         return cls(
             settings=settings,
             engine=engine,
@@ -91,9 +95,10 @@ class AppContext:
             auth=auth,
             rooms=rooms,
             messages=messages,
-            admin=AdminService(auth, broker, hub),
-            read_state=ReadStateService(broker, limits.read_marker),
-            reactions=ReactionService(broker, limits.reaction),
+            events=events,
+            admin=AdminService(auth, events, lambda: hub.connection_count),
+            read_state=ReadStateService(events, limits.read_marker),
+            reactions=ReactionService(events, limits.reaction),
             search=SearchService(engine.dialect.name),
             direct=DirectRoomService(rooms, limits.room),
             limits=limits,

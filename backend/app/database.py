@@ -1,15 +1,19 @@
 """Engine and sessions: SQLite (WAL, foreign keys on) by default, PostgreSQL by DATABASE_URL."""
 
 import asyncio
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, event, make_url
 from sqlalchemy import create_engine as create_sync_engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
 from app.config import Settings
+
+# What an unreachable database raises: answered 503 (REST), `unavailable` or 1013 (sockets).
+DATABASE_DOWN = (DBAPIError, OSError, ConnectionError, TimeoutError)
 
 
 def create_engine(settings: Settings) -> AsyncEngine:
@@ -36,12 +40,6 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
 def create_session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
     # expire_on_commit=False: objects stay readable after the commit that precedes publishing.
     return async_sessionmaker(engine, expire_on_commit=False)
-
-
-async def session_scope(factory: async_sessionmaker[AsyncSession]) -> AsyncIterator[AsyncSession]:
-    """One unit of work: services commit what they mean to keep; anything else is rolled back."""
-    async with factory() as session:
-        yield session
 
 
 T = TypeVar("T")

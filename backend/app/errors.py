@@ -40,10 +40,6 @@ class Conflict(AppError):
     status, code = 409, "bad_request"
 
 
-class TooLarge(AppError):
-    status, code = 413, "invalid_message"
-
-
 class RateLimited(AppError):
     status, code = 429, "rate_limited"
 

@@ -16,11 +16,11 @@ from app.api.routes import api_router, ops_router
 from app.api.ws import SocketLane
 from app.config import Settings, get_settings
 from app.context import AppContext
+from app.database import DATABASE_DOWN
 from app.errors import AppError
 from app.logs import configure_logging
 from app.metrics import SOCKETS, MetricsMiddleware, metrics_endpoint
 from app.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
-from app.services.messages import DATABASE_DOWN
 from app.web import serve_pages
 
 log = logging.getLogger(__name__)

@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from app.context import AppContext
+from app.database import DATABASE_DOWN
 from app.errors import AppError, Forbidden, NotAuthenticated, NotFound
 from app.logs import access_log, log_event
 from app.middleware import request_id_for
@@ -36,7 +37,7 @@ from app.realtime.frames import (
 )
 from app.realtime.presence import Member
 from app.schemas import MessageOut
-from app.services.messages import DATABASE_DOWN, Sent
+from app.services.message_writer import Sent
 
 
 class SocketLane:
@@ -400,7 +401,8 @@ class SocketSession:
         elif exc is not None:
             self.error("bad_request", "message not stored")
         elif not future.result().created:
-            self.conn.push_text(future.result().frame)  # a retried client_id: acknowledge this socket only
+            # A retried client_id: acknowledge this socket only, with the message stored before.
+            self.conn.push_text(encode(MessageFrame(message=future.result().message)))
 
     async def typing(self) -> None:
         now = time.monotonic()

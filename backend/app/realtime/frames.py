@@ -2,11 +2,24 @@
 
 `GET /api/v1/ws-schema` serves their JSON Schema; the frontend's types are generated from it."""
 
+from enum import IntEnum
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from app.schemas import ClientId, MessageBody, MessageOut, RoomOut, UserPublic
+
+
+class CloseCode(IntEnum):
+    """Every close code the server uses: the one place they are defined."""
+
+    SERVICE_RESTART = 1012  # the process is stopping: reconnect (elsewhere) and resume
+    POLICY = 1008  # an Origin that is not the site's, too many sockets, a bad `since`
+    TOO_BIG = 1009  # a frame over WS_MAX_FRAME_BYTES
+    TRY_LATER = 1013  # too slow for the room, replay not taken in time, database down: resume later
+    UNAUTHENTICATED = 4401  # missing, invalid or expired token; the device was signed out
+    FORBIDDEN = 4403  # not allowed in the room (any more), or the account was deactivated
+    NO_ROOM = 4404  # no such room, or it was deleted
 
 
 class Frame(BaseModel):

@@ -97,6 +97,9 @@ class RoomHub:
             return sorted({m for (room, m) in self._local if room == room_id}, key=lambda m: m.id)
         return members
 
+    async def online_ids(self, room_id: int) -> set[int]:
+        return {member.id for member in await self.online(room_id)}
+
     def user_connection_count(self, user_id: int) -> int:
         return len(self._users.get(user_id, ()))
 

@@ -50,10 +50,6 @@ class PresenceStore(ABC):
     async def online(self, room_id: int, now: float) -> list[Member]:
         """Users online in the room."""
 
-    @abstractmethod
-    async def forget_room(self, room_id: int) -> None:
-        """Drop a deleted room's entries."""
-
 
 class MemoryPresence(PresenceStore):
     def __init__(self) -> None:
@@ -80,9 +76,6 @@ class MemoryPresence(PresenceStore):
 
     async def online(self, room_id: int, now: float) -> list[Member]:
         return [member for member, until in self._until.get(room_id, {}).items() if until > now]
-
-    async def forget_room(self, room_id: int) -> None:
-        self._until.pop(room_id, None)
 
 
 # ZADD GT keeps the later expiry when two processes write; the script removes only a member whose
@@ -128,6 +121,3 @@ class RedisPresence(PresenceStore):
     async def online(self, room_id: int, now: float) -> list[Member]:
         found = await self._redis.zrangebyscore(self._key(room_id), f"({now}", "+inf")
         return [Member.decode(item) for item in found]  # type: ignore[arg-type]
-
-    async def forget_room(self, room_id: int) -> None:
-        await self._redis.delete(self._key(room_id))

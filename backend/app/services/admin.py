@@ -1,23 +1,22 @@
 """Operator actions: user roles and activation, statistics, the first admin."""
 
+from collections.abc import Callable
+
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import BadRequest, NotFound
+from app.events import EventSink, UserDeactivated
 from app.models import Message, Role, Room, User
-from app.realtime.broker import Broker, Event
-from app.realtime.hub import RoomHub
 from app.schemas import AdminUserUpdate, Stats
 from app.services.auth import AuthService
 
-CLOSE_DEACTIVATED = 4403
-
 
 class AdminService:
-    def __init__(self, auth: AuthService, broker: Broker, hub: RoomHub) -> None:
+    def __init__(self, auth: AuthService, events: EventSink, connection_count: Callable[[], int]) -> None:
         self._auth = auth
-        self._broker = broker
-        self._hub = hub
+        self._events = events
+        self._connection_count = connection_count  # open sockets on this process
 
     async def users(self, session: AsyncSession, limit: int, offset: int) -> list[User]:
         return list(await session.scalars(select(User).order_by(User.id).limit(limit).offset(offset)))
@@ -37,14 +36,14 @@ class AdminService:
             await self._auth.revoke_all(session, user.id)
         await session.commit()
         if deactivated:
-            await self._broker.publish(Event("user_closed", user_id=user.id, close_code=CLOSE_DEACTIVATED))
+            await self._events.publish(UserDeactivated(user.id))
         return user
 
     async def stats(self, session: AsyncSession) -> Stats:
         users = await session.scalar(select(func.count()).select_from(User))
         rooms = await session.scalar(select(func.count()).select_from(Room))
         messages = await session.scalar(select(func.count()).select_from(Message))
-        return Stats(users=users or 0, rooms=rooms or 0, messages=messages or 0, connections=self._hub.connection_count)
+        return Stats(users=users or 0, rooms=rooms or 0, messages=messages or 0, connections=self._connection_count())
 
     async def ensure_admin(self, session: AsyncSession, username: str, password: str, *, reset_password: bool) -> User:
         """Create the account as an admin, or make the existing one an admin (and active)."""

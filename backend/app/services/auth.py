@@ -10,15 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.config import Settings
 from app.errors import Conflict, Forbidden, NotAuthenticated, NotFound
+from app.events import DeviceSignedOut, EventSink
 from app.models import AuthSession, RefreshToken, Room, User, utcnow
 from app.ratelimit import Limit
-from app.realtime.broker import Broker, Event
 from app.security import InvalidToken, PasswordHasher, TokenCodec, hash_refresh_token, new_refresh_token
 from app.services.rooms import GENERAL_ROOM, add_membership
 from app.usernames import is_reserved, skeleton
 
 BAD_CREDENTIALS = "Incorrect username or password"
-CLOSE_SIGNED_OUT = 4401
 
 
 # Every authenticated request and socket runs it: built once, the ids bound per call.
@@ -57,7 +56,7 @@ class AuthService:
         settings: Settings,
         hasher: PasswordHasher,
         tokens: TokenCodec,
-        broker: Broker,
+        events: EventSink,
         login_limit: Limit,
         signup_limit: Limit,
     ) -> None:
@@ -65,7 +64,7 @@ class AuthService:
         self._reuse_grace = dt.timedelta(seconds=settings.refresh_reuse_grace_seconds)
         self.hasher = hasher
         self.tokens = tokens
-        self._broker = broker
+        self._events = events
         self._login_limit = login_limit
         self._signup_limit = signup_limit
 
@@ -233,7 +232,7 @@ class AuthService:
     async def _revoke(self, session: AsyncSession, session_id: int) -> None:
         await session.execute(update(AuthSession).where(AuthSession.id == session_id).values(revoked_at=utcnow()))
         await session.commit()
-        await self._broker.publish(Event("session_closed", session_id=session_id, close_code=CLOSE_SIGNED_OUT))
+        await self._events.publish(DeviceSignedOut(session_id))
 
     async def _issue(self, session: AsyncSession, user_id: int, session_id: int) -> IssuedTokens:
         refresh_token = new_refresh_token()

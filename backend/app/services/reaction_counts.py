@@ -6,7 +6,7 @@ from sqlalchemy import Select, bindparam, case, false, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.models import Reaction
-from app.schemas import MessageOut, ReactionOut
+from app.schemas import ReactionOut
 
 
 def _counts(with_mine: bool) -> Select[int, str, int, int]:
@@ -37,11 +37,3 @@ async def reactions_for(
     for message_id, emoji, count, me in rows:
         found.setdefault(message_id, []).append(ReactionOut(emoji=emoji, count=count, me=bool(me)))
     return found
-
-
-def for_everyone(message: MessageOut) -> MessageOut:
-    """The copy a broadcast frame carries: one text for every member, so nobody's `me`."""
-    if not any(reaction.me for reaction in message.reactions):
-        return message
-    reactions = [reaction.model_copy(update={"me": False}) for reaction in message.reactions]
-    return message.model_copy(update={"reactions": reactions})

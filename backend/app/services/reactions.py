@@ -6,13 +6,13 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, NotFound
-from app.models import Membership, Message, Reaction, User, utcnow
+from app.events import EventSink, ReactionChanged
+from app.models import Message, Reaction, User, utcnow
 from app.ratelimit import Limit
-from app.realtime.broker import Broker, Event
-from app.realtime.frames import ReactionFrame, encode
 from app.schemas import MessageOut, UserPublic
-from app.services.messages import message_out
-from app.services.reaction_counts import for_everyone, reactions_for
+from app.services.access import member_of_message_room
+from app.services.message_queries import message_out
+from app.services.reaction_counts import reactions_for
 
 # Different emoji one person may put on one message: plenty for expression, and it bounds
 # what one person can make every member download with each page.
@@ -20,8 +20,8 @@ MAX_EMOJI_PER_PERSON = 20
 
 
 class ReactionService:
-    def __init__(self, broker: Broker, limit: Limit) -> None:
-        self._broker = broker
+    def __init__(self, events: EventSink, limit: Limit) -> None:
+        self._events = events
         self._limit = limit  # adding and taking back alike: each change reaches every member
 
     async def add(self, session: AsyncSession, user: User, message_id: int, emoji: str) -> MessageOut:
@@ -62,7 +62,7 @@ class ReactionService:
             await session.execute(
                 select(Message, User.username)
                 .join(User, User.id == Message.sender_id)
-                .join(Membership, (Membership.room_id == Message.room_id) & (Membership.user_id == user.id))
+                .where(member_of_message_room(user.id))
                 .where(Message.id == message_id, Message.deleted.is_(False))
             )
         ).first()
@@ -85,11 +85,6 @@ class ReactionService:
         reactions = await reactions_for(session, [message.id], user.id)
         out = message_out(message, sender, reactions.get(message.id, []))
         if changed:
-            frame = ReactionFrame(
-                message=for_everyone(out),
-                user=UserPublic(id=user.id, username=user.username),
-                emoji=emoji,
-                added=added,
-            )
-            await self._broker.publish(Event("room", room_id=message.room_id, frame=encode(frame)))
+            who = UserPublic(id=user.id, username=user.username)
+            await self._events.publish(ReactionChanged(out, who, emoji, added))
         return out

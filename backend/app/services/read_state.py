@@ -10,10 +10,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.errors import NotFound
+from app.events import EventSink, ReadMarkerMoved
 from app.models import Membership, Message, Room, User
 from app.ratelimit import Limit
-from app.realtime.broker import Broker, Event
-from app.realtime.frames import ReadFrame, encode
+from app.services.access import is_member_of
 
 
 def with_read_state(query: Select[Any], user_id: BindParameter[int]) -> Select[Any]:
@@ -50,8 +50,8 @@ def newest_message_id(room_id: Any) -> Any:
 
 
 class ReadStateService:
-    def __init__(self, broker: Broker, limit: Limit) -> None:
-        self._broker = broker
+    def __init__(self, events: EventSink, limit: Limit) -> None:
+        self._events = events
         self._limit = limit
 
     async def mark_read(self, session: AsyncSession, user: User, room_id: int, message_id: int) -> None:
@@ -60,10 +60,7 @@ class ReadStateService:
         404 if the caller is not in the room (whether or not it is public) or if the message is
         not one of that room's. The caller's sockets hear of a move with a `read` frame."""
         await self._limit.hit((user.id,))
-        member = await session.scalar(
-            select(Membership.user_id).where(Membership.room_id == room_id, Membership.user_id == user.id)
-        )
-        if member is None:
+        if not await is_member_of(session, room_id, user.id):
             raise NotFound("room not found")
         in_room = await session.scalar(select(Message.id).where(Message.id == message_id, Message.room_id == room_id))
         if in_room is None:
@@ -80,5 +77,4 @@ class ReadStateService:
         )
         await session.commit()
         if moved.rowcount:  # type: ignore[attr-defined]
-            frame = encode(ReadFrame(room_id=room_id, message_id=message_id))
-            await self._broker.publish(Event("user_frame", user_id=user.id, frame=frame))
+            await self._events.publish(ReadMarkerMoved(user.id, room_id, message_id))

@@ -1,37 +1,31 @@
-"""Rooms and memberships. Who may see a room is a query filter, so the unauthorised get a 404."""
+"""Rooms and memberships: listing, joining, leaving, members, creation and deletion."""
 
-from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, case, delete, exists, func, select
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Forbidden, NotFound
+from app.events import EventSink, MemberLeft, RoomDeleted
 from app.models import Membership, Role, Room, User, utcnow
 from app.ratelimit import RateLimits
-from app.realtime.broker import Broker, Event
-from app.realtime.frames import RoomDeleted, encode
-from app.realtime.hub import RoomHub
 from app.schemas import MemberOut, RoomCreate, RoomOut, UserPublic
+from app.services.access import is_member, visible_to
 from app.services.read_state import newest_message_id, with_read_state
 
 GENERAL_ROOM = "general"
-CLOSE_ROOM_GONE = 4404
-CLOSE_NOT_ALLOWED = 4403
+
+# Who of a room's members are online (user ids), from the realtime layer's presence.
+OnlineIn = Callable[[int], Awaitable[set[int]]]
 
 
 # The caller and the room of the statements below, bound when a statement runs.
 # Untyped: each takes the type of the column it is compared with (ids are BIGINT on PostgreSQL).
 VIEWER: BindParameter[int] = bindparam("viewer")
 ROOM_ID: BindParameter[int] = bindparam("room_id")
-
-
-def is_member(user_id: BindParameter[int]) -> ColumnElement[bool]:
-    return exists().where(Membership.room_id == Room.id, Membership.user_id == user_id)
-
-
-def visible_to(user_id: BindParameter[int]) -> ColumnElement[bool]:
-    return ~Room.is_private | is_member(user_id)
 
 
 def direct_peer_name(user_id: BindParameter[int]) -> ColumnElement[str | None]:
@@ -87,9 +81,9 @@ def _out(row: Row[Room, int, bool, str | None, int | None, int]) -> RoomOut:
 
 
 class RoomService:
-    def __init__(self, broker: Broker, hub: RoomHub, limits: RateLimits) -> None:
-        self._broker = broker
-        self._hub = hub
+    def __init__(self, events: EventSink, online_in: OnlineIn, limits: RateLimits) -> None:
+        self._events = events
+        self._online_in = online_in
         self._creations = limits.room
         self._invitations = limits.invite
 
@@ -159,10 +153,7 @@ class RoomService:
         )
         await session.commit()
         if result.rowcount:  # type: ignore[attr-defined]
-            # Their sockets in the room stop receiving it (they may join again).
-            await self._broker.publish(
-                Event("user_closed", room_id=room_id, user_id=user.id, close_code=CLOSE_NOT_ALLOWED)
-            )
+            await self._events.publish(MemberLeft(room_id, user.id))
 
     async def members(self, session: AsyncSession, user: User, room_id: int) -> list[MemberOut]:
         await self.require_member(session, user, room_id)
@@ -172,7 +163,7 @@ class RoomService:
             .where(Membership.room_id == room_id)
             .order_by(User.username_key)
         )
-        online = {member.id for member in await self._hub.online(room_id)}
+        online = await self._online_in(room_id)
         return [MemberOut(user=UserPublic(id=uid, username=name), online=uid in online) for uid, name in rows]
 
     async def add_member(self, session: AsyncSession, user: User, room_id: int, username: str) -> MemberOut:
@@ -189,7 +180,7 @@ class RoomService:
             raise NotFound("user not found")
         await add_membership(session, room_id, invitee.id)
         await session.commit()
-        online = {member.id for member in await self._hub.online(room_id)}
+        online = await self._online_in(room_id)
         return MemberOut(user=UserPublic(id=invitee.id, username=invitee.username), online=invitee.id in online)
 
     async def delete(self, session: AsyncSession, room_id: int) -> None:
@@ -198,8 +189,7 @@ class RoomService:
             raise NotFound("room not found")
         await session.delete(room)
         await session.commit()
-        frame = encode(RoomDeleted(room_id=room_id))
-        await self._broker.publish(Event("room_closed", room_id=room_id, frame=frame, close_code=CLOSE_ROOM_GONE))
+        await self._events.publish(RoomDeleted(room_id))
 
 
 async def add_membership(session: AsyncSession, room_id: int, user_id: int) -> None:

@@ -17,9 +17,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
 from app.errors import NotFound
-from app.models import Membership, Message, User
+from app.models import Message, User
 from app.schemas import Page
-from app.services.messages import message_out
+from app.services.access import is_member_of, rooms_of
+from app.services.message_queries import message_out
 from app.services.reaction_counts import reactions_for
 
 TRIGRAM = 3  # FTS5's trigram tokenizer indexes (and so can only find) runs of three characters
@@ -51,12 +52,8 @@ class SearchService:
         limit: int,
     ) -> Page:
         """Messages containing `text` (already trimmed, at least 2 characters), newest first."""
-        if room_id is not None:
-            member = await session.scalar(
-                select(Membership.user_id).where(Membership.room_id == room_id, Membership.user_id == user.id)
-            )
-            if member is None:
-                raise NotFound("room not found")
+        if room_id is not None and not await is_member_of(session, room_id, user.id):
+            raise NotFound("room not found")
         query = self.query(user.id, text, room_id, before).limit(limit + 1)
         rows = (await session.execute(query)).all()
         has_more = len(rows) > limit
@@ -75,7 +72,7 @@ class SearchService:
         if room_id is not None:
             query = query.where(Message.room_id == room_id)
         else:
-            query = query.where(Message.room_id.in_(select(Membership.room_id).where(Membership.user_id == user_id)))
+            query = query.where(Message.room_id.in_(rooms_of(user_id)))
         order: ColumnElement[Any] | InstrumentedAttribute[int]
         if self._dialect == "postgresql":
             order = Message.id

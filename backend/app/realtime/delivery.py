@@ -1,0 +1,66 @@
+"""Domain events into the wire: which frame each becomes, who gets it, which sockets close with
+which code. The one place where the services' events meet frames and close codes."""
+
+from app import events
+from app.realtime import frames
+from app.realtime.broker import Broker, Event
+from app.realtime.frames import CloseCode, encode
+from app.schemas import MessageOut
+
+
+def for_everyone(message: MessageOut) -> MessageOut:
+    """The copy a broadcast frame carries: one text for every member, so nobody's `me`."""
+    if not any(reaction.me for reaction in message.reactions):
+        return message
+    reactions = [reaction.model_copy(update={"me": False}) for reaction in message.reactions]
+    return message.model_copy(update={"reactions": reactions})
+
+
+def message_event(message: events.MessageStored) -> Event:
+    out = message.message
+    frame = encode(frames.MessageFrame(message=out))
+    return Event("room", room_id=out.room_id, frame=frame, message_id=out.id)
+
+
+def wire_event(event: events.DomainEvent) -> Event:
+    """The broker event (frame and routing) a domain event becomes."""
+    match event:
+        case events.MessageStored():
+            return message_event(event)
+        case events.MessageEdited(message=message):
+            # One frame for the whole room: `me` flags mean nothing to everyone at once.
+            frame = encode(frames.MessageUpdated(message=for_everyone(message)))
+            return Event("room", room_id=message.room_id, frame=frame)
+        case events.MessageDeleted(room_id=room_id, message_id=message_id):
+            frame = encode(frames.MessageDeleted(message_id=message_id, room_id=room_id))
+            return Event("room", room_id=room_id, frame=frame)
+        case events.ReactionChanged(message=message, user=user, emoji=emoji, added=added):
+            reaction = frames.ReactionFrame(message=for_everyone(message), user=user, emoji=emoji, added=added)
+            return Event("room", room_id=message.room_id, frame=encode(reaction))
+        case events.ReadMarkerMoved(user_id=user_id, room_id=room_id, message_id=message_id):
+            frame = encode(frames.ReadFrame(room_id=room_id, message_id=message_id))
+            return Event("user_frame", user_id=user_id, frame=frame)
+        case events.UserTyping(room_id=room_id, user=user):
+            # Not to the typist's own sockets.
+            frame = encode(frames.TypingNotice(user=user))
+            return Event("room", room_id=room_id, frame=frame, user_id=user.id, skip_user=True)
+        case events.MemberLeft(room_id=room_id, user_id=user_id):
+            # Their sockets in the room stop receiving it (they may join again).
+            return Event("user_closed", room_id=room_id, user_id=user_id, close_code=CloseCode.FORBIDDEN)
+        case events.RoomDeleted(room_id=room_id):
+            frame = encode(frames.RoomDeleted(room_id=room_id))
+            return Event("room_closed", room_id=room_id, frame=frame, close_code=CloseCode.NO_ROOM)
+        case events.UserDeactivated(user_id=user_id):
+            return Event("user_closed", user_id=user_id, close_code=CloseCode.FORBIDDEN)
+        case events.DeviceSignedOut(session_id=session_id):
+            return Event("session_closed", session_id=session_id, close_code=CloseCode.UNAUTHENTICATED)
+
+
+class Delivery:
+    """The services' EventSink: each event, as its broker event, to every process's sockets."""
+
+    def __init__(self, broker: Broker) -> None:
+        self._broker = broker
+
+    async def publish(self, event: events.DomainEvent) -> None:
+        await self._broker.publish(wire_event(event))
