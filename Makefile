@@ -17,7 +17,7 @@ PIP := $(VPY) -m pip install --quiet --disable-pip-version-check -c $(BACKEND)/c
 FRONTEND_SOURCES := $(shell find $(FRONTEND)/pages $(FRONTEND)/components $(FRONTEND)/lib $(FRONTEND)/styles $(FRONTEND)/public -type f 2>/dev/null) \
 	$(wildcard $(FRONTEND)/next.config.* $(FRONTEND)/tsconfig.json)
 
-.PHONY: run dev test lint backend-test backend-test-sqlite backend-test-postgresql frontend-test e2e bench bench-quick clean
+.PHONY: run dev test lint backend-test backend-test-sqlite backend-test-postgresql test-ws-latest seed-steps frontend-test e2e bench bench-quick clean
 
 # --- set-up ----------------------------------------------------------------------------------
 
@@ -53,16 +53,36 @@ dev: $(VENV)/.dev $(FRONTEND)/node_modules/.package-lock.json  ## backend with r
 lint: $(VENV)/.dev  ## ruff and mypy
 	cd $(BACKEND) && .venv/bin/ruff check . && .venv/bin/ruff format --check . && .venv/bin/mypy
 
-test: lint backend-test frontend-test e2e bench-quick  ## everything (bench-quick: a smoke check, no timing asserted)
+test: lint backend-test test-ws-latest seed-steps frontend-test e2e bench-quick  ## everything (bench-quick: a smoke check, no timing asserted)
 
 backend-test: backend-test-sqlite backend-test-postgresql
 
 backend-test-sqlite: $(VENV)/.dev
-	cd $(BACKEND) && TEST_DATABASE=sqlite .venv/bin/pytest -q
+	cd $(BACKEND) && TEST_DATABASE=sqlite .venv/bin/pytest -q -n 2
 
 # PostgreSQL and Redis run on every machine of this project; .ci/run makes sure they are up.
 backend-test-postgresql: $(VENV)/.dev
-	cd $(BACKEND) && TEST_DATABASE=postgresql .venv/bin/pytest -q
+	cd $(BACKEND) && TEST_DATABASE=postgresql .venv/bin/pytest -q -n 2
+
+# app/server_internals.py reaches into uvicorn, websockets and httptools as pinned; with other
+# versions the server takes their public paths. This runs the WebSocket tests in a throwaway venv
+# with the pinned requirements but the newest of those three, so that an upgrade that breaks (or
+# turns off) a fast path shows at once.
+WS_TESTS := tests/test_ws*.py tests/test_server_internals.py
+test-ws-latest:  ## the WebSocket tests on the newest uvicorn, websockets and httptools
+	@set -euo pipefail; \
+	scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
+	$(PYTHON) -m venv "$$scratch/venv"; \
+	pip="$$scratch/venv/bin/python -m pip install --quiet --disable-pip-version-check"; \
+	$$pip -c $(BACKEND)/constraints.txt -r $(BACKEND)/requirements-dev.txt; \
+	$$pip --upgrade uvicorn websockets httptools; \
+	cd $(BACKEND); \
+	"$$scratch/venv/bin/python" -c 'import importlib.metadata as m, app.server_internals as s; \
+	  print("test-ws-latest:", ", ".join(f"{p} {m.version(p)} (pinned {v})" for p, v in s.CHECKED.items()))'; \
+	TEST_DATABASE=sqlite "$$scratch/venv/bin/python" -m pytest -q $(WS_TESTS)
+
+seed-steps:  ## the backend's set-up typed by hand (venv, pip, alembic, uvicorn --reload) in a fresh copy
+	bash scripts/check-seed-steps.sh
 
 frontend-test: $(VENV)/.runtime $(FRONTEND)/node_modules/.package-lock.json
 	cd $(FRONTEND) && npm test

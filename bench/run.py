@@ -42,6 +42,12 @@ def main() -> int:
         "--backend-ref", default=None, help="measure the backend of this git commit (exported to a temp dir) instead of the work tree"
     )
     parser.add_argument(
+        "--backend-dir",
+        default=None,
+        type=Path,
+        help="measure the backend in this directory (a copy with a change to compare) instead of the work tree",
+    )
+    parser.add_argument(
         "--wait-quiet",
         type=float,
         default=0.0,
@@ -78,6 +84,9 @@ def main() -> int:
             env.server_backend_dir = env.export_backend(args.backend_ref, workdir / "src")
             env.server_backend_ref = args.backend_ref
             print(f"bench: server runs the backend of {args.backend_ref} from {env.server_backend_dir}", flush=True)
+        elif args.backend_dir:
+            env.server_backend_dir = env.server_backend_copy = args.backend_dir.resolve()
+            print(f"bench: server runs the backend in {env.server_backend_dir}", flush=True)
         if args.profile:
             from benchlib.profiling import run_profiles
 
@@ -121,9 +130,12 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: flo
         command += f" --only {','.join(chosen)}"
     if env.server_backend_ref:
         command += f" --backend-ref {env.server_backend_ref}"
+    if env.server_backend_copy:
+        command += f" --backend-dir {env.server_backend_copy}"
     if wait_quiet:
         command += f" --wait-quiet {wait_quiet:g}"
-    out_dir = env.RESULTS_DIR / "quick" if quick else env.RESULTS_DIR
+    # A copy of the backend (--backend-dir) is a comparison: its lines go to results/compare/.
+    out_dir = env.RESULTS_DIR / ("quick" if quick else "compare" if env.server_backend_copy else "")
     out_dir.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
     started = time.monotonic()

@@ -8,7 +8,7 @@ from sqlalchemy.engine import Connection
 from app.config import Settings
 from app.database import create_engine
 from app.models import Base, UTCDateTime
-from app.schema_extras import include_name
+from app.search_schema import include_name
 
 target_metadata = Base.metadata
 

@@ -97,7 +97,8 @@ class Settings(BaseSettings):
     ws_send_queue_limit: int = 1000
     # Largest inbound WebSocket frame (docs/api.md: 1009 beyond 64 KiB).
     ws_max_frame_bytes: int = 64 * 1024
-    # Write frames straight to uvicorn's transport (realtime/direct.py); off: through ASGI `send`.
+    # Write frames straight to uvicorn's transport (app/server_internals.py, when uvicorn and websockets
+    # are the versions it was written for); off: through ASGI `send`.
     ws_direct_writes: bool = True
     # Most messages replayed on resume; beyond it the client gets `gap` and pages through history.
     ws_replay_limit: int = 1000

@@ -24,7 +24,7 @@ from app.services.auth import AuthService
 from app.services.direct import DirectRoomService
 from app.services.message_writer import MessageWriter
 from app.services.messages import MessageService
-from app.services.ordering import PostgresRoomLocks, PublishOrder, SingleProcessOrder, SQLiteFileLock
+from app.services.publish_order import PostgresRoomLocks, PublishOrder, SingleProcessOrder, SQLiteFileLock
 from app.services.reactions import ReactionService
 from app.services.read_state import ReadStateService
 from app.services.rooms import RoomService
@@ -80,12 +80,11 @@ class AppContext:
         writer = MessageWriter(Transactions(engine), events, order)
         messages = MessageService(
             writer,
-            events,
             limits,
             settings.max_message_length,
             settings.ws_replay_limit,
         )
-        rooms = RoomService(events, hub.online_ids, limits)
+        rooms = RoomService(hub.online_ids, limits)
         return cls(
             settings=settings,
             engine=engine,
@@ -96,9 +95,9 @@ class AppContext:
             rooms=rooms,
             messages=messages,
             events=events,
-            admin=AdminService(auth, events, lambda: hub.connection_count),
-            read_state=ReadStateService(events, limits.read_marker),
-            reactions=ReactionService(events, limits.reaction),
+            admin=AdminService(auth, lambda: hub.connection_count),
+            read_state=ReadStateService(limits.read_marker),
+            reactions=ReactionService(limits.reaction),
             search=SearchService(engine.dialect.name),
             direct=DirectRoomService(rooms, limits.room),
             limits=limits,

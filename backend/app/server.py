@@ -9,8 +9,8 @@ from alembic import command
 from alembic.config import Config
 
 from app.config import Settings, get_settings
-from app.http_limits import http_protocol
 from app.logs import configure_logging
+from app.server_internals import http_protocol
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
 

@@ -8,7 +8,8 @@ import pytest
 from websockets.asyncio.client import connect as ws_connect
 from websockets.exceptions import InvalidStatus
 
-from tests.conftest import PASSWORD, Account, LiveServer
+from tests.support.accounts import PASSWORD, Account
+from tests.support.servers import LiveServer
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,7 @@
 
 import httpx
 
-from tests.conftest import Account, login
+from tests.support.accounts import Account, login
 
 
 async def test_admin_endpoints_refuse_regular_users(client: httpx.AsyncClient, alice: Account) -> None:

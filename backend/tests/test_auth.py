@@ -1,11 +1,10 @@
 """Signup, login, refresh rotation and reuse detection, logout, devices."""
 
-from typing import Any
-
 import httpx
 import pytest
 
-from tests.conftest import PASSWORD, Account, login, register
+from tests.support.accounts import PASSWORD, Account, login, register
+from tests.support.servers import ServerFactory, SettingsFactory
 
 
 async def test_signup_returns_the_user_and_joins_general(client: httpx.AsyncClient) -> None:
@@ -137,7 +136,9 @@ async def test_the_predecessor_presented_again_within_the_grace_gets_a_new_pair(
     assert (await client.post("/token/refresh", json={"refresh_token": again["refresh_token"]})).status_code == 401
 
 
-async def test_the_predecessor_past_the_grace_is_reuse(server_factory: Any, settings_factory: Any) -> None:
+async def test_the_predecessor_past_the_grace_is_reuse(
+    server_factory: ServerFactory, settings_factory: SettingsFactory
+) -> None:
     live = await server_factory(settings_factory(refresh_reuse_grace_seconds=0))
     async with httpx.AsyncClient(base_url=live.url + "/api/v1") as http:
         alice = await register(http, "alice")

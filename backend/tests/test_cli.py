@@ -2,13 +2,13 @@
 
 import subprocess
 import sys
-from pathlib import Path
 
 import httpx
 
 from app.config import Settings
 from app.server import BACKEND_DIR
-from tests.conftest import PASSWORD, LiveServer, login
+from tests.support.accounts import PASSWORD, Account, login
+from tests.support.servers import LiveServer, ServerFactory, SettingsFactory
 
 
 def _cli(settings: Settings, *args: str, stdin: str) -> subprocess.CompletedProcess[str]:
@@ -36,7 +36,9 @@ async def test_create_admin_reads_the_password_from_stdin(server: LiveServer, cl
     assert me.json()["role"] == "admin"
 
 
-async def test_create_admin_promotes_an_existing_user(server: LiveServer, client: httpx.AsyncClient, alice) -> None:  # type: ignore[no-untyped-def]
+async def test_create_admin_promotes_an_existing_user(
+    server: LiveServer, client: httpx.AsyncClient, alice: Account
+) -> None:
     result = _cli(server.settings, "create-admin", "alice", stdin="a new password\n")
     assert result.returncode == 0, result.stderr
     assert (await login(client, "alice", "a new password")).status_code == 200
@@ -50,7 +52,9 @@ def test_create_admin_refuses_a_weak_password_and_takes_none_from_argv(settings:
     assert extra.returncode == 2  # argparse: unrecognised argument
 
 
-async def test_admin_is_bootstrapped_from_the_environment(server_factory, settings_factory, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+async def test_admin_is_bootstrapped_from_the_environment(
+    server_factory: ServerFactory, settings_factory: SettingsFactory
+) -> None:
     live = await server_factory(settings_factory(admin_username="chief", admin_password=PASSWORD))
     async with httpx.AsyncClient(base_url=live.url + "/api/v1") as http:
         tokens = (await login(http, "chief")).json()

@@ -26,7 +26,9 @@ import httpx
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake
 
-from tests.conftest import Account, ServerProcess, register
+from tests.support.accounts import Account, register
+from tests.support.api import whole_history
+from tests.support.servers import ProcessFactory, ServerProcess, SettingsFactory
 
 CLIENTS = 4  # that send all along
 MESSAGES = 90  # per client
@@ -163,26 +165,12 @@ class ChatClient:
                 await reader
 
 
-async def _history(http: httpx.AsyncClient, account: Account) -> list[dict[str, Any]]:
-    messages: list[dict[str, Any]] = []
-    while True:
-        after = messages[-1]["id"] if messages else 0
-        page = (
-            await http.get(
-                "/chat/history", params={"room_id": ROOM, "after": after, "limit": 200}, headers=account.headers
-            )
-        ).json()
-        messages += page["messages"]
-        if not page["has_more"]:
-            return messages
-
-
 async def _count(http: httpx.AsyncClient, account: Account, senders: set[str]) -> int:
-    return sum(message["sender"]["username"] in senders for message in await _history(http, account))
+    return sum(message["sender"]["username"] in senders for message in await whole_history(http, account, ROOM))
 
 
 async def test_sigkill_mid_stream_loses_nothing_acknowledged_and_retries_store_nothing_twice(
-    process_factory: Any, settings_factory: Any
+    process_factory: ProcessFactory, settings_factory: SettingsFactory
 ) -> None:
     settings = settings_factory()
     server: ServerProcess = await process_factory(settings).start()
@@ -225,17 +213,15 @@ async def test_sigkill_mid_stream_loses_nothing_acknowledged_and_retries_store_n
             await asyncio.gather(*runs)
         figures.append((sum(len(c.acked) for c in clients), sum(len(c.unacked()) for c in clients)))
         if crash < CRASHES:
-            restarted: ServerProcess = process_factory(settings)  # same data folder and database
-            restarted.port = server.port
-            restarted.env["PORT"] = str(server.port)
-            server = await restarted.start()
+            # Same data folder, database and port.
+            server = await process_factory(settings).on_port(server.port).start()
             if crash == 0:
                 async with httpx.AsyncClient(base_url=server.url + "/api/v1", timeout=30) as http:
-                    stored_before_restart = (await _history(http, observer))[-1]["id"]
+                    stored_before_restart = (await whole_history(http, observer, ROOM))[-1]["id"]
 
     # --- every message exactly once; every acknowledgement true; nothing shown twice or missed ---
     async with httpx.AsyncClient(base_url=server.url + "/api/v1", timeout=30) as http:
-        history = await _history(http, observer)
+        history = await whole_history(http, observer, ROOM)
     stored = [(m["sender"]["username"], m["client_id"]) for m in history]
     assert len(stored) == len(set(stored)), "a retried message was stored twice"
     assert len(stored) == len(clients) * MESSAGES, "a message was lost"

@@ -28,7 +28,8 @@ from hypothesis import strategies as st
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
-from tests.conftest import PASSWORD, ServerProcess
+from tests.support.accounts import PASSWORD
+from tests.support.servers import ProcessFactory, ServerProcess, SettingsFactory
 
 EXAMPLES = 200
 MAX_BATCH = 10
@@ -222,7 +223,7 @@ class Chat:
 
 
 @pytest.fixture
-def chat(process_factory: Any, settings_factory: Any) -> Iterator[Chat]:
+def chat(process_factory: ProcessFactory, settings_factory: SettingsFactory) -> Iterator[Chat]:
     server: ServerProcess = process_factory(settings_factory(), PYTHONFAULTHANDLER="1")  # a crash shows where
     asyncio.run(server.start())
     with httpx.Client(base_url=server.url, timeout=30) as http:

@@ -1,19 +1,22 @@
 """Abuse limits, each configurable: login and signup throttling, body and frame sizes, sockets per user."""
 
-from typing import Any
-
 import httpx
 
-from tests.conftest import PASSWORD, REDIS_URL, join, login, open_socket, register
+from tests.support.accounts import PASSWORD, login, register
+from tests.support.servers import LiveServer, ServerFactory, SettingsFactory
+from tests.support.services import REDIS_URL
+from tests.support.sockets import join, open_socket
 
 
-async def _client(live: Any, ip: str = "127.0.0.1") -> httpx.AsyncClient:
+async def _client(live: LiveServer, ip: str = "127.0.0.1") -> httpx.AsyncClient:
     """A client whose requests come from `ip` (any 127.x address reaches a server on 127.0.0.1)."""
     transport = httpx.AsyncHTTPTransport(local_address=ip)
     return httpx.AsyncClient(base_url=live.url + "/api/v1", timeout=30, transport=transport)
 
 
-async def test_failed_logins_throttle_the_address_not_the_account(server_factory: Any, settings_factory: Any) -> None:
+async def test_failed_logins_throttle_the_address_not_the_account(
+    server_factory: ServerFactory, settings_factory: SettingsFactory
+) -> None:
     live = await server_factory(settings_factory(login_rate_limit="3/60s"))
     async with await _client(live, "127.0.0.1") as here, await _client(live, "127.0.0.2") as elsewhere:
         await register(elsewhere, "alice")
@@ -29,7 +32,9 @@ async def test_failed_logins_throttle_the_address_not_the_account(server_factory
         assert (await login(elsewhere, "alice", "wrong password")).status_code == 401  # its own count
 
 
-async def test_failed_logins_count_per_address_across_usernames(server_factory: Any, settings_factory: Any) -> None:
+async def test_failed_logins_count_per_address_across_usernames(
+    server_factory: ServerFactory, settings_factory: SettingsFactory
+) -> None:
     live = await server_factory(settings_factory(login_rate_limit="3/60s"))
     async with await _client(live, "127.0.0.3") as guesser, await _client(live, "127.0.0.4") as owner:
         await register(owner, "alice")
@@ -39,7 +44,7 @@ async def test_failed_logins_count_per_address_across_usernames(server_factory: 
 
 
 async def test_servers_sharing_a_redis_share_login_failures(
-    server_factory: Any, settings_factory: Any, redis_prefix: str
+    server_factory: ServerFactory, settings_factory: SettingsFactory, redis_prefix: str
 ) -> None:
     settings = settings_factory(redis_url=REDIS_URL, redis_prefix=redis_prefix, login_rate_limit="3/60s")
     one, two = await server_factory(settings), await server_factory(settings)
@@ -58,14 +63,16 @@ async def test_servers_sharing_a_redis_share_login_failures(
         assert (await login(elsewhere, "alice", PASSWORD)).status_code == 200
 
 
-async def test_successful_logins_do_not_count(server_factory: Any, settings_factory: Any) -> None:
+async def test_successful_logins_do_not_count(server_factory: ServerFactory, settings_factory: SettingsFactory) -> None:
     live = await server_factory(settings_factory(login_rate_limit="2/60s"))
     async with await _client(live) as http:
         await register(http, "alice")
         assert [(await login(http, "alice")).status_code for _ in range(5)] == [200] * 5
 
 
-async def test_signups_are_throttled_per_address(server_factory: Any, settings_factory: Any) -> None:
+async def test_signups_are_throttled_per_address(
+    server_factory: ServerFactory, settings_factory: SettingsFactory
+) -> None:
     live = await server_factory(settings_factory(signup_rate_limit="2/3600s"))
     async with await _client(live) as http:
         codes = [
@@ -75,14 +82,16 @@ async def test_signups_are_throttled_per_address(server_factory: Any, settings_f
         assert codes == [201, 201, 429]
 
 
-async def test_limits_can_be_turned_off(server_factory: Any, settings_factory: Any) -> None:
+async def test_limits_can_be_turned_off(server_factory: ServerFactory, settings_factory: SettingsFactory) -> None:
     live = await server_factory(settings_factory(login_rate_limit="0", signup_rate_limit="0"))
     async with await _client(live) as http:
         await register(http, "alice")
         assert {(await login(http, "alice", "wrong")).status_code for _ in range(30)} == {401}
 
 
-async def test_request_bodies_over_the_cap_are_413(server_factory: Any, settings_factory: Any) -> None:
+async def test_request_bodies_over_the_cap_are_413(
+    server_factory: ServerFactory, settings_factory: SettingsFactory
+) -> None:
     live = await server_factory(settings_factory(max_request_bytes=2048))
     async with await _client(live) as http:
         alice = await register(http, "alice")
@@ -91,7 +100,7 @@ async def test_request_bodies_over_the_cap_are_413(server_factory: Any, settings
         assert (await http.post("/rooms/1/messages", json={"body": "small"}, headers=alice.headers)).status_code == 201
 
 
-async def test_frame_size_cap_is_configurable(server_factory: Any, settings_factory: Any) -> None:
+async def test_frame_size_cap_is_configurable(server_factory: ServerFactory, settings_factory: SettingsFactory) -> None:
     live = await server_factory(settings_factory(ws_max_frame_bytes=1024))
     async with await _client(live) as http:
         alice = await register(http, "alice")
@@ -100,7 +109,9 @@ async def test_frame_size_cap_is_configurable(server_factory: Any, settings_fact
     assert await ws.closed_with() == 1009
 
 
-async def test_connections_per_user_are_capped(server_factory: Any, settings_factory: Any) -> None:
+async def test_connections_per_user_are_capped(
+    server_factory: ServerFactory, settings_factory: SettingsFactory
+) -> None:
     live = await server_factory(settings_factory(max_connections_per_user=2))
     async with await _client(live) as http:
         alice = await register(http, "alice")

@@ -1,16 +1,17 @@
 """Logs: one structured line per request and per socket, and no secret or message in them."""
 
 import json
-from typing import Any
 
 import httpx
 import pytest
 
-from tests.conftest import Socket, register
+from tests.support.accounts import register
+from tests.support.servers import ProcessFactory, SettingsFactory
+from tests.support.sockets import open_socket
 
 
 async def test_a_chat_session_leaves_structured_logs_without_secrets(
-    process_factory: Any, settings_factory: Any
+    process_factory: ProcessFactory, settings_factory: SettingsFactory
 ) -> None:
     server = await process_factory(settings_factory(), LOG_FORMAT="json", LOG_LEVEL="info").start()
     password = "my very secret passphrase"
@@ -18,15 +19,11 @@ async def test_a_chat_session_leaves_structured_logs_without_secrets(
     async with httpx.AsyncClient(base_url=server.url + "/api/v1") as http:
         alice = await register(http, "alice", password)
         refreshed = (await http.post("/token/refresh", json={"refresh_token": alice.refresh_token})).json()
-        from websockets.asyncio.client import connect
-
-        async with connect(
-            f"{server.ws_url}/ws/1?since=0", additional_headers={"Authorization": f"Bearer {alice.access_token}"}
-        ) as raw:
-            ws = Socket(raw)
-            await ws.recv_type("hello")
-            await ws.send({"type": "message", "body": body, "client_id": "c1"})
-            await ws.recv_type("message")
+        ws = await open_socket(server, alice.access_token, since=0)
+        await ws.recv_type("hello")
+        await ws.send({"type": "message", "body": body, "client_id": "c1"})
+        await ws.recv_type("message")
+        await ws.close()
         await http.post(
             "/rooms/1/messages",
             json={"body": body + " (rest)"},
@@ -59,7 +56,7 @@ async def test_a_chat_session_leaves_structured_logs_without_secrets(
 
 @pytest.mark.parametrize("log_format", ["text", "json"])
 async def test_one_line_per_request_without_query_or_forged_lines(
-    process_factory: Any, settings_factory: Any, log_format: str
+    process_factory: ProcessFactory, settings_factory: SettingsFactory, log_format: str
 ) -> None:
     server = await process_factory(settings_factory(), LOG_FORMAT=log_format, LOG_LEVEL="info").start()
     async with httpx.AsyncClient(base_url=server.url) as http:

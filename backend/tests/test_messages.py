@@ -1,26 +1,20 @@
 """Messages over HTTP: history pages, the latest across rooms, sending, editing, deleting."""
 
+from typing import Any
+
 import httpx
 import pytest
 
-from tests.conftest import Account, LiveServer, join
-
-
-async def _send(client: httpx.AsyncClient, account: Account, body: str, room_id: int = 1, **extra: object) -> dict:  # type: ignore[type-arg]
-    response = await client.post(f"/rooms/{room_id}/messages", json={"body": body, **extra}, headers=account.headers)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-async def _history(client: httpx.AsyncClient, account: Account, **query: object) -> dict:  # type: ignore[type-arg]
-    params = {"room_id": 1, **query}
-    response = await client.get("/chat/history", params=params, headers=account.headers)
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
+from app.errors import NotFound
+from app.realtime.presence import Member
+from tests.support.accounts import Account, register
+from tests.support.api import create_room, history, send_message
+from tests.support.servers import LiveServer, ServerFactory, SettingsFactory
+from tests.support.sockets import Socket, join
 
 
 async def test_sent_message_has_every_field(client: httpx.AsyncClient, alice: Account) -> None:
-    message = await _send(client, alice, "  hello  ", client_id="c-1")
+    message = await send_message(client, alice, "  hello  ", client_id="c-1")
     assert message["body"] == "hello"  # trimmed
     assert message["sender"] == {"id": alice.id, "username": "alice"}
     assert message["client_id"] == "c-1" and message["room_id"] == 1
@@ -31,23 +25,23 @@ async def test_sent_message_has_every_field(client: httpx.AsyncClient, alice: Ac
 async def test_history_pages_with_before_and_after_in_ascending_order(
     client: httpx.AsyncClient, alice: Account
 ) -> None:
-    ids = [(await _send(client, alice, f"m{i}"))["id"] for i in range(7)]
-    newest = await _history(client, alice, limit=3)
+    ids = [(await send_message(client, alice, f"m{i}"))["id"] for i in range(7)]
+    newest = await history(client, alice, limit=3)
     assert [m["id"] for m in newest["messages"]] == ids[4:] and newest["has_more"] is True
-    older = await _history(client, alice, limit=3, before=ids[4])
+    older = await history(client, alice, limit=3, before=ids[4])
     assert [m["id"] for m in older["messages"]] == ids[1:4] and older["has_more"] is True
-    oldest = await _history(client, alice, limit=3, before=ids[1])
+    oldest = await history(client, alice, limit=3, before=ids[1])
     assert [m["id"] for m in oldest["messages"]] == ids[:1] and oldest["has_more"] is False
-    after = await _history(client, alice, limit=4, after=ids[1])
+    after = await history(client, alice, limit=4, after=ids[1])
     assert [m["id"] for m in after["messages"]] == ids[2:6] and after["has_more"] is True
-    rest = await _history(client, alice, after=ids[5])
+    rest = await history(client, alice, after=ids[5])
     assert [m["id"] for m in rest["messages"]] == ids[6:] and rest["has_more"] is False
-    default = await _history(client, alice)
+    default = await history(client, alice)
     assert [m["id"] for m in default["messages"]] == ids and default["has_more"] is False
 
 
 @pytest.mark.parametrize("query", [{"limit": 0}, {"limit": 201}, {"before": -1}, {"room_id": "x"}, {"after": "y"}, {}])
-async def test_history_rejects_bad_queries(client: httpx.AsyncClient, alice: Account, query: dict) -> None:  # type: ignore[type-arg]
+async def test_history_rejects_bad_queries(client: httpx.AsyncClient, alice: Account, query: dict[str, Any]) -> None:
     params = {"room_id": 1, **query} if query else {}
     response = await client.get("/chat/history", params=params, headers=alice.headers)
     assert response.status_code == 422
@@ -61,9 +55,9 @@ async def test_history_of_an_unknown_room_is_404(client: httpx.AsyncClient, alic
 async def test_latest_covers_only_rooms_the_caller_is_in(
     client: httpx.AsyncClient, alice: Account, bob: Account
 ) -> None:
-    room = (await client.post("/rooms", json={"name": "alices"}, headers=alice.headers)).json()
-    await _send(client, alice, "in general")
-    await _send(client, alice, "in alices", room_id=room["id"])
+    room = await create_room(client, alice, "alices")
+    await send_message(client, alice, "in general")
+    await send_message(client, alice, "in alices", room_id=room["id"])
     assert [m["body"] for m in (await client.get("/chat", headers=alice.headers)).json()["messages"]] == [
         "in general",
         "in alices",
@@ -80,31 +74,31 @@ async def test_blank_or_too_long_bodies_are_422_and_not_stored(
     # The documented 422 shape, whether pydantic or the message service (configured length) refused it.
     [error] = response.json()["detail"]
     assert error["loc"] == ["body", "body"]
-    assert (await _history(client, alice))["messages"] == []
+    assert (await history(client, alice))["messages"] == []
 
 
 async def test_a_body_of_4000_characters_is_accepted(client: httpx.AsyncClient, alice: Account) -> None:
-    assert len((await _send(client, alice, "é" * 4000))["body"]) == 4000
+    assert len((await send_message(client, alice, "é" * 4000))["body"]) == 4000
 
 
 @pytest.mark.parametrize("payload", [{"body": "a\x00b"}, {"body": "ok", "client_id": "x" * 65}, {"body": 3}, {}])
-async def test_unstorable_payloads_are_422(client: httpx.AsyncClient, alice: Account, payload: dict) -> None:  # type: ignore[type-arg]
+async def test_unstorable_payloads_are_422(client: httpx.AsyncClient, alice: Account, payload: dict[str, Any]) -> None:
     assert (await client.post("/rooms/1/messages", json=payload, headers=alice.headers)).status_code == 422
 
 
 async def test_retried_client_id_stores_nothing_new(client: httpx.AsyncClient, alice: Account) -> None:
-    first = await _send(client, alice, "once", client_id="retry-me")
-    second = await _send(client, alice, "once", client_id="retry-me")
+    first = await send_message(client, alice, "once", client_id="retry-me")
+    second = await send_message(client, alice, "once", client_id="retry-me")
     assert second == first
-    assert len((await _history(client, alice))["messages"]) == 1
+    assert len((await history(client, alice))["messages"]) == 1
 
 
 async def test_same_client_id_from_two_users_are_two_messages(
     client: httpx.AsyncClient, alice: Account, bob: Account
 ) -> None:
-    await _send(client, alice, "a", client_id="same")
-    await _send(client, bob, "b", client_id="same")
-    assert len((await _history(client, alice))["messages"]) == 2
+    await send_message(client, alice, "a", client_id="same")
+    await send_message(client, bob, "b", client_id="same")
+    assert len((await history(client, alice))["messages"]) == 2
 
 
 async def test_rest_message_is_delivered_to_sockets(
@@ -112,10 +106,10 @@ async def test_rest_message_is_delivered_to_sockets(
     client: httpx.AsyncClient,
     alice: Account,
     bob: Account,
-    sockets: list,  # type: ignore[type-arg]
+    sockets: list[Socket],
 ) -> None:
     sockets.append(bob_socket := await join(server, bob))
-    sent = await _send(client, alice, "from a bot")
+    sent = await send_message(client, alice, "from a bot")
     assert (await bob_socket.recv_type("message"))["message"] == sent
 
 
@@ -124,20 +118,20 @@ async def test_sender_edits_and_everyone_sees_it_live(
     client: httpx.AsyncClient,
     alice: Account,
     bob: Account,
-    sockets: list,  # type: ignore[type-arg]
+    sockets: list[Socket],
 ) -> None:
-    message = await _send(client, alice, "draft")
+    message = await send_message(client, alice, "draft")
     sockets.append(bob_socket := await join(server, bob))
     edited = await client.patch(f"/messages/{message['id']}", json={"body": "final"}, headers=alice.headers)
     assert edited.status_code == 200
     assert edited.json()["body"] == "final" and edited.json()["edited_at"] is not None
     frame = await bob_socket.recv_type("message_updated")
     assert frame["message"] == edited.json()
-    assert (await _history(client, bob))["messages"][0]["body"] == "final"
+    assert (await history(client, bob))["messages"][0]["body"] == "final"
 
 
 async def test_only_the_sender_edits(client: httpx.AsyncClient, alice: Account, bob: Account, admin: Account) -> None:
-    message = await _send(client, alice, "mine")
+    message = await send_message(client, alice, "mine")
     for other in (bob, admin):
         response = await client.patch(f"/messages/{message['id']}", json={"body": "theirs"}, headers=other.headers)
         assert response.status_code in (403, 404)
@@ -152,15 +146,15 @@ async def test_soft_delete_by_sender_shows_an_empty_deleted_message(
     client: httpx.AsyncClient,
     alice: Account,
     bob: Account,
-    sockets: list,  # type: ignore[type-arg]
+    sockets: list[Socket],
 ) -> None:
-    message = await _send(client, alice, "oops")
+    message = await send_message(client, alice, "oops")
     sockets.append(bob_socket := await join(server, bob))
     assert (await client.delete(f"/messages/{message['id']}", headers=bob.headers)).status_code == 403
     assert (await client.delete(f"/messages/{message['id']}", headers=alice.headers)).status_code == 204
     frame = await bob_socket.recv_type("message_deleted")
     assert frame == {"type": "message_deleted", "message_id": message["id"], "room_id": 1}
-    shown = (await _history(client, bob))["messages"][0]
+    shown = (await history(client, bob))["messages"][0]
     assert shown["deleted"] is True and shown["body"] == "" and shown["id"] == message["id"]
     assert (await client.delete(f"/messages/{message['id']}", headers=alice.headers)).status_code == 204
     assert (
@@ -169,34 +163,28 @@ async def test_soft_delete_by_sender_shows_an_empty_deleted_message(
 
 
 async def test_admin_deletes_anyones_message(client: httpx.AsyncClient, alice: Account, admin: Account) -> None:
-    message = await _send(client, alice, "spam")
+    message = await send_message(client, alice, "spam")
     assert (await client.delete(f"/messages/{message['id']}", headers=admin.headers)).status_code == 204
 
 
 async def test_non_member_cannot_send_to_a_public_room(client: httpx.AsyncClient, alice: Account, bob: Account) -> None:
-    room = (await client.post("/rooms", json={"name": "quiet"}, headers=alice.headers)).json()
+    room = await create_room(client, alice, "quiet")
     response = await client.post(f"/rooms/{room['id']}/messages", json={"body": "hi"}, headers=bob.headers)
     assert response.status_code == 403
 
 
-async def test_rest_sends_are_rate_limited(server_factory, settings_factory) -> None:  # type: ignore[no-untyped-def]
-    from tests.conftest import register
-
+async def test_rest_sends_are_rate_limited(server_factory: ServerFactory, settings_factory: SettingsFactory) -> None:
     live = await server_factory(settings_factory(message_rate_limit="3/60s"))
     async with httpx.AsyncClient(base_url=live.url + "/api/v1") as http:
         alice = await register(http, "alice")
         codes = [(await http.post("/rooms/1/messages", json={"body": f"{i}"}, headers=alice.headers)) for i in range(4)]
         assert [c.status_code for c in codes] == [201, 201, 201, 429]
         assert int(codes[-1].headers["retry-after"]) >= 1
-        history = await http.get("/chat/history", params={"room_id": 1}, headers=alice.headers)
-        assert len(history.json()["messages"]) == 3
+        assert len((await history(http, alice))["messages"]) == 3
 
 
 async def test_a_send_to_a_room_deleted_meanwhile_fails_alone(server: LiveServer, alice: Account) -> None:
     """The group commit stores what it can: one send to a vanished room fails, the rest land."""
-    from app.errors import NotFound
-    from app.realtime.presence import Member
-
     sender = Member(alice.id, "alice")
     messages = server.context.messages
     doomed = await messages.send(987654, sender, "into the void", "void-1")  # queued, not yet stored

@@ -9,18 +9,19 @@ from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
 from app.models import Base
-from app.schema_extras import include_name
+from app.search_schema import include_name
 from app.server import BACKEND_DIR, migrate
-from tests.conftest import TEST_DATABASE, Database, empty_database
+from tests.support.database import TEST_DATABASE, Database, empty_database, sync_url, sync_url_of
+from tests.support.servers import SettingsFactory
 
 
 def _sync_url(database: Database, data_dir: Path) -> str:
     if database.url is None:
         return f"sqlite:///{data_dir / 'chat.db'}"
-    return database.url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return sync_url(database.url)
 
 
-def test_models_and_migrations_agree(database: Database, settings_factory) -> None:  # type: ignore[no-untyped-def]
+def test_models_and_migrations_agree(database: Database, settings_factory: SettingsFactory) -> None:
     """The equivalent of `alembic check`, on this run's database."""
     settings = settings_factory()
     engine = create_engine(_sync_url(database, settings.data_dir))
@@ -32,7 +33,7 @@ def test_models_and_migrations_agree(database: Database, settings_factory) -> No
     assert differences == []
 
 
-def test_alembic_check_command_passes(settings_factory) -> None:  # type: ignore[no-untyped-def]
+def test_alembic_check_command_passes(settings_factory: SettingsFactory) -> None:
     config = Config(str(BACKEND_DIR / "alembic.ini"))
     config.attributes["settings"] = settings_factory()
     command.check(config)  # raises if autogenerate would produce operations
@@ -41,7 +42,7 @@ def test_alembic_check_command_passes(settings_factory) -> None:  # type: ignore
 def test_upgrade_from_empty_creates_every_table_and_the_general_room(tmp_path: Path) -> None:
     with empty_database(tmp_path) as settings:
         migrate(settings)
-        engine = create_engine(settings.async_database_url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg"))
+        engine = create_engine(sync_url_of(settings))
         with engine.connect() as connection:
             tables = set(inspect(connection).get_table_names())
             rooms = connection.execute(text("SELECT name, is_private FROM rooms")).all()
@@ -54,7 +55,7 @@ def test_upgrade_from_empty_creates_every_table_and_the_general_room(tmp_path: P
     assert "ix_messages_room_id_id" in indexes
 
 
-def test_downgrade_to_empty_and_back(settings_factory) -> None:  # type: ignore[no-untyped-def]
+def test_downgrade_to_empty_and_back(settings_factory: SettingsFactory) -> None:
     config = Config(str(BACKEND_DIR / "alembic.ini"))
     config.attributes["settings"] = settings_factory()
     command.downgrade(config, "base")

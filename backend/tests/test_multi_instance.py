@@ -3,27 +3,19 @@
 import asyncio
 import subprocess
 import sys
-from typing import Any
 
 import httpx
 
 from app.server import BACKEND_DIR
-from tests.conftest import REDIS_URL, Account, Socket, register
-
-
-async def _join(server: Any, account: Account, room_id: int = 1) -> Socket:
-    from websockets.asyncio.client import connect
-
-    connection = await connect(
-        f"{server.ws_url}/ws/{room_id}", additional_headers={"Authorization": f"Bearer {account.access_token}"}
-    )
-    socket_ = Socket(connection)
-    assert (await socket_.recv())["type"] == "hello"
-    return socket_
+from tests.support.accounts import register
+from tests.support.api import send_message
+from tests.support.servers import ProcessFactory, SettingsFactory
+from tests.support.services import REDIS_URL
+from tests.support.sockets import Socket, join
 
 
 async def test_two_server_processes_share_a_room_through_redis(
-    process_factory: Any, settings_factory: Any, redis_prefix: str
+    process_factory: ProcessFactory, settings_factory: SettingsFactory, redis_prefix: str
 ) -> None:
     settings = settings_factory()
     env = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": redis_prefix}
@@ -36,9 +28,9 @@ async def test_two_server_processes_share_a_room_through_redis(
         alice = await register(one, "alice")
         bob = await register(two, "bob")
         carol = await register(two, "carol")
-        a = await _join(first, alice)
-        b = await _join(second, bob)
-        c = await _join(second, carol)
+        a = await join(first, alice)
+        b = await join(second, bob)
+        c = await join(second, carol)
         # Each sees the others online, whichever process they are on.
         assert (await a.recv_type("presence"))["user"]["username"] == "bob"
         members = (await one.get("/rooms/1/members", headers=alice.headers)).json()
@@ -56,12 +48,16 @@ async def test_two_server_processes_share_a_room_through_redis(
             assert len(ids) == len(set(ids)) == 51  # exactly once
             assert ids == sorted(ids)  # and in ascending id order
         assert seen[0] == seen[1] == seen[2]
+        # Nothing more crosses: each process's last word on the room, sent after all that, is the
+        # next message every socket gets (each process hears the room through Redis in order).
+        await send_message(one, alice, "the end, on one")
+        await send_message(two, bob, "the end, on two")
         for ws in (a, b, c):
-            assert [f for f in await ws.silent() if f["type"] == "message"] == []
+            assert [m["body"] for m in await ws.messages(2)] == ["the end, on one", "the end, on two"]
             await ws.close()
 
 
-def test_more_than_one_worker_without_redis_is_refused(settings_factory: Any) -> None:
+def test_more_than_one_worker_without_redis_is_refused(settings_factory: SettingsFactory) -> None:
     settings = settings_factory()
     result = subprocess.run(
         [sys.executable, "-m", "app.server"],

@@ -3,13 +3,13 @@
 import os
 import stat
 from pathlib import Path
-from typing import Any
 
 import httpx
 import pytest
 
 from app.config import RateLimit, Settings
-from tests.conftest import LiveServer, register
+from tests.support.accounts import register
+from tests.support.servers import LiveServer, ServerFactory, SettingsFactory
 
 
 async def test_healthz_and_readyz(server: LiveServer) -> None:
@@ -20,7 +20,9 @@ async def test_healthz_and_readyz(server: LiveServer) -> None:
         assert ready.json() == {"status": "ok", "database": "ok", "broker": "in-process"}
 
 
-async def test_readyz_is_503_when_the_database_is_unreachable(server_factory, settings_factory) -> None:  # type: ignore[no-untyped-def]
+async def test_readyz_is_503_when_the_database_is_unreachable(
+    server_factory: ServerFactory, settings_factory: SettingsFactory
+) -> None:
     settings = settings_factory()
     live = await server_factory(settings)
     await live.context.engine.dispose()
@@ -34,7 +36,9 @@ async def test_readyz_is_503_when_the_database_is_unreachable(server_factory, se
     assert ready.json()["database"] == "unavailable"
 
 
-async def test_metrics_count_requests_by_route(server_factory: Any, settings_factory: Any) -> None:
+async def test_metrics_count_requests_by_route(
+    server_factory: ServerFactory, settings_factory: SettingsFactory
+) -> None:
     live = await server_factory(settings_factory(metrics_token="scrape-me"))
     async with httpx.AsyncClient(base_url=live.url + "/api/v1") as api, httpx.AsyncClient(base_url=live.url) as http:
         alice = await register(api, "alice")
@@ -46,7 +50,7 @@ async def test_metrics_count_requests_by_route(server_factory: Any, settings_fac
     assert "chat_websocket_connections" in metrics.text
 
 
-async def test_metrics_need_the_metrics_token(server_factory: Any, settings_factory: Any) -> None:
+async def test_metrics_need_the_metrics_token(server_factory: ServerFactory, settings_factory: SettingsFactory) -> None:
     live = await server_factory(settings_factory(metrics_token="scrape-me"))
     async with httpx.AsyncClient(base_url=live.url) as http:
         for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic scrape-me"}):

@@ -11,22 +11,17 @@ server processes.
   is reported stored that is not; PostgreSQL comes back: the app recovers on its own."""
 
 import asyncio
-import contextlib
-import os
-import pwd
-import shutil
-import subprocess
-import tempfile
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import redis
 
-from tests.conftest import TEST_DATABASE, ServerProcess, Socket, free_port, join, open_socket, register
+from tests.support.accounts import register
+from tests.support.database import TEST_DATABASE
+from tests.support.servers import ProcessFactory, ServerProcess, SettingsFactory
+from tests.support.services import PrivatePostgres, PrivateRedis
+from tests.support.sockets import join, open_socket
 
 
 async def _eventually(check: Any, what: str, timeout: float = 60) -> Any:
@@ -46,59 +41,11 @@ async def _readiness(http: httpx.AsyncClient) -> tuple[int, dict[str, Any]]:
     return response.status_code, response.json()
 
 
-# --- a private Redis -------------------------------------------------------------------------------
-
-
-class PrivateRedis:
-    """redis-server on a free port of its own, no persistence; started and stopped by its PID."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.folder = folder
-        self.process: subprocess.Popen[bytes] | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        executable = shutil.which("redis-server")
-        assert executable, "redis-server is not installed (apt-get install redis-server)"
-        with open(self.folder / "redis.log", "ab") as log:
-            self.process = subprocess.Popen(
-                [executable, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                cwd=self.folder,
-                stdout=log,
-                stderr=log,
-            )
-        client = redis.Redis(port=self.port, socket_connect_timeout=1)
-        for _ in range(200):
-            with contextlib.suppress(redis.ConnectionError):
-                if client.ping():
-                    client.close()
-                    return
-            time.sleep(0.05)
-        raise AssertionError(f"redis-server did not start: {(self.folder / 'redis.log').read_text()}")
-
-    def stop(self) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.terminate()
-            self.process.wait(timeout=15)
-        self.process = None
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
+# --- Redis -----------------------------------------------------------------------------------------
 
 
 async def test_redis_outage_degrades_to_local_delivery_and_fan_out_resumes_when_it_is_back(
-    process_factory: Any, settings_factory: Any, private_redis: PrivateRedis
+    process_factory: ProcessFactory, settings_factory: SettingsFactory, private_redis: PrivateRedis
 ) -> None:
     settings = settings_factory()
     env = {"REDIS_URL": private_redis.url, "REDIS_PREFIX": "outage"}
@@ -166,80 +113,14 @@ async def _is(readiness: Any, expected: tuple[int, dict[str, Any]]) -> bool:
     return bool(await readiness == expected)
 
 
-# --- a private PostgreSQL ----------------------------------------------------------------------------
-
-
-def _postgres_bin() -> Path:
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parts[-3]))
-    assert found, "PostgreSQL server binaries are not installed (apt-get install postgresql)"
-    return found[-1].parent
-
-
-class PrivatePostgres:
-    """A PostgreSQL cluster of this test's own: its own folder, port and socket folder. initdb
-    refuses to run as root, so as root the cluster belongs to (and runs as) `postgres`."""
-
-    def __init__(self) -> None:
-        self.bin = _postgres_bin()
-        self.port = free_port()
-        self.root = Path(tempfile.mkdtemp(prefix="chat-test-pg-"))
-        self.data = self.root / "data"
-        self.as_owner: list[str] = []
-        if os.geteuid() == 0:
-            owner = pwd.getpwnam("postgres")
-            os.chown(self.root, owner.pw_uid, owner.pw_gid)
-            self.as_owner = ["runuser", "-u", "postgres", "--"]
-
-    @property
-    def url(self) -> str:
-        return f"postgresql://postgres@127.0.0.1:{self.port}/postgres"
-
-    def _run(self, *command: str) -> None:
-        result = subprocess.run(
-            [*self.as_owner, str(self.bin / command[0]), *command[1:]],
-            capture_output=True,
-            text=True,
-            timeout=120,
-            check=False,
-        )
-        assert result.returncode == 0, f"{command[0]} failed: {result.stdout}{result.stderr}"
-
-    def initdb(self) -> None:
-        self._run("initdb", "-D", str(self.data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync")
-
-    def start(self) -> None:
-        options = f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 -c fsync=off"
-        self._run(
-            "pg_ctl", "-D", str(self.data), "-l", str(self.root / "log"), "-o", options, "-w", "-t", "60", "start"
-        )
-
-    def stop(self) -> None:
-        """Stop as in an outage: no shutdown checkpoint, every connection cut."""
-        self._run("pg_ctl", "-D", str(self.data), "-m", "immediate", "-w", "stop")
-
-    def destroy(self) -> None:
-        if (self.data / "postmaster.pid").exists():
-            with contextlib.suppress(AssertionError):
-                self.stop()
-        shutil.rmtree(self.root, ignore_errors=True)
-
-
-@pytest.fixture
-def private_postgres() -> Iterator[PrivatePostgres]:
-    cluster = PrivatePostgres()
-    try:
-        cluster.initdb()
-        cluster.start()
-        yield cluster
-    finally:
-        cluster.destroy()
+# --- PostgreSQL ------------------------------------------------------------------------------------
 
 
 @pytest.mark.skipif(
     TEST_DATABASE != "sqlite", reason="runs once, in the default (sqlite) pass: it brings its own PostgreSQL"
 )
 async def test_postgresql_outage_refuses_sends_honestly_and_the_app_recovers_on_its_own(
-    process_factory: Any, settings_factory: Any, private_postgres: PrivatePostgres
+    process_factory: ProcessFactory, settings_factory: SettingsFactory, private_postgres: PrivatePostgres
 ) -> None:
     settings = settings_factory(database_url=private_postgres.url)
     server: ServerProcess = await process_factory(settings).start()  # migrates the empty database
@@ -268,8 +149,7 @@ async def test_postgresql_outage_refuses_sends_honestly_and_the_app_recovers_on_
         assert status == 503 and body["database"] == "unavailable", body
         assert (await ops.get("/healthz")).status_code == 200  # the process itself is up
         assert await (await open_socket(server, alice.access_token)).closed_with() == 1013  # try again later
-        await ws.send({"type": "ping"})
-        assert [f for f in await _frames_until_pong(ws) if f["type"] == "message"] == []  # still nothing stored
+        assert [f for f in await ws.frames_before_pong() if f["type"] == "message"] == []  # still nothing stored
 
         private_postgres.start()
         await _eventually(
@@ -294,10 +174,3 @@ async def test_postgresql_outage_refuses_sends_honestly_and_the_app_recovers_on_
         await fresh.close()
         await ws.close()
     assert server.process is not None and server.process.poll() is None  # recovered without a restart
-
-
-async def _frames_until_pong(ws: Socket) -> list[dict[str, Any]]:
-    frames = []
-    while (frame := await ws.recv())["type"] != "pong":
-        frames.append(frame)
-    return frames

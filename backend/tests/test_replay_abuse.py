@@ -21,7 +21,9 @@ import pytest
 from sqlalchemy import insert
 
 from app.models import Message, utcnow
-from tests.conftest import Account, LiveServer, join, open_socket, register
+from tests.support.accounts import Account, register
+from tests.support.servers import LiveServer
+from tests.support.sockets import join, open_socket
 
 # The figures: 30 stalled sockets, and everyone else served within 2 s for 40 s.
 ABUSE_SECONDS = 40.0

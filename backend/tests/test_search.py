@@ -7,31 +7,24 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from tests.conftest import TEST_DATABASE, Account, LiveServer
-from tests.legacy import database_at_0001
-from tests.statements import recorded_statements
+from tests.support.accounts import Account
+from tests.support.api import create_room, search, send_message
+from tests.support.database import TEST_DATABASE, database_at_0001
+from tests.support.servers import LiveServer
+from tests.support.statements import recorded_statements
 
 
-async def _room(client: httpx.AsyncClient, owner: Account, name: str, private: bool = False) -> int:
-    response = await client.post("/rooms", json={"name": name, "is_private": private}, headers=owner.headers)
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
+async def new_room_id(client: httpx.AsyncClient, owner: Account, name: str, private: bool = False) -> int:
+    return int((await create_room(client, owner, name, private=private))["id"])
 
 
-async def _send(client: httpx.AsyncClient, account: Account, body: str, room_id: int = 1) -> int:
-    response = await client.post(f"/rooms/{room_id}/messages", json={"body": body}, headers=account.headers)
-    assert response.status_code == 201, response.text
-    return int(response.json()["id"])
+async def new_message_id(client: httpx.AsyncClient, account: Account, body: str, room_id: int = 1) -> int:
+    return int((await send_message(client, account, body, room_id))["id"])
 
 
-async def _search(client: httpx.AsyncClient, account: Account, q: str, **query: object) -> dict:  # type: ignore[type-arg]
-    response = await client.get("/chat/search", params={"q": q, **query}, headers=account.headers)
-    assert response.status_code == 200, response.text
-    return response.json()  # type: ignore[no-any-return]
-
-
-async def _bodies(client: httpx.AsyncClient, account: Account, q: str, **query: object) -> list[str]:
-    return [m["body"] for m in (await _search(client, account, q, **query))["messages"]]
+async def bodies(client: httpx.AsyncClient, account: Account, q: str, **query: object) -> list[str]:
+    """The bodies of the messages a search finds, in its order."""
+    return [m["body"] for m in (await search(client, account, q, **query))["messages"]]
 
 
 CORPUS = [
@@ -62,68 +55,68 @@ CORPUS = [
 )
 async def test_finds_fragments_in_any_script(client: httpx.AsyncClient, alice: Account, q: str, expected: str) -> None:
     for body in CORPUS:
-        await _send(client, alice, body)
-    assert await _bodies(client, alice, q) == [expected]
+        await new_message_id(client, alice, body)
+    assert await bodies(client, alice, q) == [expected]
 
 
 async def test_two_character_queries_work_in_the_middle_of_words(client: httpx.AsyncClient, alice: Account) -> None:
-    await _send(client, alice, "xyzzy")
-    await _send(client, alice, "abc")
-    assert await _bodies(client, alice, "yz") == ["xyzzy"]
-    assert await _bodies(client, alice, "bc") == ["abc"]
+    await new_message_id(client, alice, "xyzzy")
+    await new_message_id(client, alice, "abc")
+    assert await bodies(client, alice, "yz") == ["xyzzy"]
+    assert await bodies(client, alice, "bc") == ["abc"]
 
 
 async def test_never_finds_messages_of_rooms_the_caller_is_not_in(
     client: httpx.AsyncClient, alice: Account, bob: Account
 ) -> None:
-    public = await _room(client, alice, "public")
-    secret = await _room(client, alice, "secret", private=True)
-    await _send(client, alice, "needle in public", public)
-    await _send(client, alice, "needle in secret", secret)
-    await _send(client, alice, "needle in general")
+    public = await new_room_id(client, alice, "public")
+    secret = await new_room_id(client, alice, "secret", private=True)
+    await new_message_id(client, alice, "needle in public", public)
+    await new_message_id(client, alice, "needle in secret", secret)
+    await new_message_id(client, alice, "needle in general")
     for q in ("needle", "ne"):
-        assert await _bodies(client, bob, q) == ["needle in general"]
-        assert sorted(await _bodies(client, alice, q)) == ["needle in general", "needle in public", "needle in secret"]
+        assert await bodies(client, bob, q) == ["needle in general"]
+        assert sorted(await bodies(client, alice, q)) == ["needle in general", "needle in public", "needle in secret"]
     # ... not even when asking for that room by id.
     for room in (public, secret, 987654):
         response = await client.get("/chat/search", params={"q": "needle", "room_id": room}, headers=bob.headers)
         assert response.status_code == 404
     await client.post(f"/rooms/{public}/leave", headers=alice.headers)
-    assert "needle in public" not in await _bodies(client, alice, "needle")
+    assert "needle in public" not in await bodies(client, alice, "needle")
 
 
 async def test_room_id_narrows_the_search(client: httpx.AsyncClient, alice: Account) -> None:
-    other = await _room(client, alice, "other")
-    await _send(client, alice, "needle here", other)
-    await _send(client, alice, "needle there")
-    assert await _bodies(client, alice, "needle", room_id=other) == ["needle here"]
-    assert await _bodies(client, alice, "ne", room_id=1) == ["needle there"]
+    other = await new_room_id(client, alice, "other")
+    await new_message_id(client, alice, "needle here", other)
+    await new_message_id(client, alice, "needle there")
+    assert await bodies(client, alice, "needle", room_id=other) == ["needle here"]
+    assert await bodies(client, alice, "ne", room_id=1) == ["needle there"]
 
 
 async def test_deleted_messages_are_not_found_and_edits_are_found_by_their_new_text(
     client: httpx.AsyncClient, alice: Account
 ) -> None:
-    gone = await _send(client, alice, "secret plans")
-    changed = await _send(client, alice, "old wording")
+    gone = await new_message_id(client, alice, "secret plans")
+    changed = await new_message_id(client, alice, "old wording")
     assert (await client.delete(f"/messages/{gone}", headers=alice.headers)).status_code == 204
     await client.patch(f"/messages/{changed}", json={"body": "new phrasing"}, headers=alice.headers)
-    assert await _bodies(client, alice, "secret") == []
-    assert await _bodies(client, alice, "pl") == []
-    assert await _bodies(client, alice, "old wording") == []
-    assert await _bodies(client, alice, "phras") == ["new phrasing"]
-    assert await _bodies(client, alice, "ph") == ["new phrasing"]
+    assert await bodies(client, alice, "secret") == []
+    assert await bodies(client, alice, "pl") == []
+    assert await bodies(client, alice, "old wording") == []
+    assert await bodies(client, alice, "phras") == ["new phrasing"]
+    assert await bodies(client, alice, "ph") == ["new phrasing"]
 
 
 async def test_newest_first_with_pages(client: httpx.AsyncClient, alice: Account) -> None:
-    ids = [await _send(client, alice, f"match {i}") for i in range(5)]
-    await _send(client, alice, "no")
-    first = await _search(client, alice, "match", limit=2)
+    ids = [await new_message_id(client, alice, f"match {i}") for i in range(5)]
+    await new_message_id(client, alice, "no")
+    first = await search(client, alice, "match", limit=2)
     assert [m["id"] for m in first["messages"]] == [ids[4], ids[3]] and first["has_more"] is True
-    second = await _search(client, alice, "match", limit=2, before=ids[3])
+    second = await search(client, alice, "match", limit=2, before=ids[3])
     assert [m["id"] for m in second["messages"]] == [ids[2], ids[1]] and second["has_more"] is True
-    last = await _search(client, alice, "match", limit=2, before=ids[1])
+    last = await search(client, alice, "match", limit=2, before=ids[1])
     assert [m["id"] for m in last["messages"]] == [ids[0]] and last["has_more"] is False
-    short = await _search(client, alice, "ma", limit=3)  # the two-character path pages the same way
+    short = await search(client, alice, "ma", limit=3)  # the two-character path pages the same way
     assert [m["id"] for m in short["messages"]] == [ids[4], ids[3], ids[2]] and short["has_more"] is True
 
 
@@ -145,11 +138,11 @@ async def test_newest_first_with_pages(client: httpx.AsyncClient, alice: Account
 )
 async def test_user_text_is_never_syntax(client: httpx.AsyncClient, alice: Account, q: str, found: list[str]) -> None:
     for body in ("100% sure", "1000 sure", "a_b", "axb", "back\\slash", 'say "quoted" now', "x and y"):
-        await _send(client, alice, body)
+        await new_message_id(client, alice, body)
     if len(q.strip()) < 2:
         assert (await client.get("/chat/search", params={"q": q}, headers=alice.headers)).status_code == 422
         return
-    assert await _bodies(client, alice, q) == found
+    assert await bodies(client, alice, q) == found
 
 
 @pytest.mark.parametrize("q", ["", "a", "  a  ", " ", "x" * 201, "a\x00b"])
@@ -160,7 +153,9 @@ async def test_queries_under_two_characters_or_too_long_are_422(
 
 
 @pytest.mark.parametrize("query", [{}, {"q": "ok", "limit": 0}, {"q": "ok", "limit": 201}, {"q": "ok", "before": -1}])
-async def test_bad_search_parameters_are_422(client: httpx.AsyncClient, alice: Account, query: dict) -> None:  # type: ignore[type-arg]
+async def test_bad_search_parameters_are_422(
+    client: httpx.AsyncClient, alice: Account, query: dict[str, object]
+) -> None:
     assert (await client.get("/chat/search", params=query, headers=alice.headers)).status_code == 422
 
 
@@ -171,18 +166,18 @@ async def test_search_needs_a_token(client: httpx.AsyncClient) -> None:
 async def test_a_deleted_room_leaves_nothing_behind_in_the_index(
     client: httpx.AsyncClient, alice: Account, admin: Account
 ) -> None:
-    room = await _room(client, alice, "doomed")
-    await _send(client, alice, "ephemeral words", room)
+    room = await new_room_id(client, alice, "doomed")
+    await new_message_id(client, alice, "ephemeral words", room)
     await client.delete(f"/admin/rooms/{room}", headers=admin.headers)
-    await _send(client, alice, "a later message")  # may reuse a freed id on SQLite
-    assert await _bodies(client, alice, "ephemeral") == []
-    assert await _bodies(client, alice, "later") == ["a later message"]
+    await new_message_id(client, alice, "a later message")  # may reuse a freed id on SQLite
+    assert await bodies(client, alice, "ephemeral") == []
+    assert await bodies(client, alice, "later") == ["a later message"]
 
 
 async def test_the_search_is_served_by_the_index(server: LiveServer, client: httpx.AsyncClient, alice: Account) -> None:
     """The plan names the FTS5 table (SQLite) or the trigram index (PostgreSQL, with sequential
     scans discouraged: on a handful of rows the planner would rightly prefer one)."""
-    await _send(client, alice, "something to find")
+    await new_message_id(client, alice, "something to find")
     context = server.context
     query = context.search.query(alice.id, "thing", None, None).limit(51)
     async with context.engine.connect() as connection:
@@ -196,13 +191,11 @@ async def test_the_search_is_served_by_the_index(server: LiveServer, client: htt
             assert "ix_messages_body_trgm" in plan, plan
 
 
-async def test_a_search_is_two_queries_whatever_it_finds(
-    server: LiveServer, client: httpx.AsyncClient, alice: Account
-) -> None:
+async def test_a_search_is_two_queries_whatever_it_finds(client: httpx.AsyncClient, alice: Account) -> None:
     for number in range(20):
-        await _send(client, alice, f"hit number {number}")
-    with recorded_statements(server) as statements:
-        found = await _search(client, alice, "hit")
+        await new_message_id(client, alice, f"hit number {number}")
+    with recorded_statements() as statements:
+        found = await search(client, alice, "hit")
     assert len(found["messages"]) == 20
     searched = [s for s in statements if "from messages" in s]
     assert len(searched) == 1 and len([s for s in statements if "from reactions" in s]) == 1
@@ -210,7 +203,7 @@ async def test_a_search_is_two_queries_whatever_it_finds(
 
 @pytest.mark.skipif(TEST_DATABASE != "sqlite", reason="the FTS5 table is SQLite's")
 async def test_the_fts_index_stays_consistent(server: LiveServer, client: httpx.AsyncClient, alice: Account) -> None:
-    ids = [await _send(client, alice, f"text {i}") for i in range(5)]
+    ids = [await new_message_id(client, alice, f"text {i}") for i in range(5)]
     await client.patch(f"/messages/{ids[0]}", json={"body": "changed"}, headers=alice.headers)
     await client.delete(f"/messages/{ids[1]}", headers=alice.headers)
     async with server.context.engine.connect() as connection:

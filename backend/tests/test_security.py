@@ -1,12 +1,13 @@
 """Security headers on pages and API responses, CORS closed by default, the WebSocket Origin check."""
 
 from pathlib import Path
-from typing import Any
 
 import httpx
 
 from app.web import inline_script_hashes
-from tests.conftest import Account, LiveServer, open_socket
+from tests.support.accounts import Account
+from tests.support.servers import LiveServer, ServerFactory, SettingsFactory
+from tests.support.sockets import open_socket
 
 HEADERS = {"x-content-type-options": "nosniff", "referrer-policy": "no-referrer", "x-frame-options": "DENY"}
 
@@ -31,7 +32,7 @@ async def test_api_responses_carry_security_headers(server: LiveServer, alice: A
 
 
 async def test_pages_get_a_policy_that_allows_exactly_their_inline_scripts(
-    server_factory: Any, settings_factory: Any, tmp_path: Path
+    server_factory: ServerFactory, settings_factory: SettingsFactory, tmp_path: Path
 ) -> None:
     site = tmp_path / "site"
     (site / "login").mkdir(parents=True)
@@ -58,7 +59,9 @@ async def test_docs_are_served_from_local_files(server: LiveServer) -> None:
         _assert_secure(docs)
 
 
-async def test_cors_is_closed_unless_configured(server_factory: Any, settings_factory: Any) -> None:
+async def test_cors_is_closed_unless_configured(
+    server_factory: ServerFactory, settings_factory: SettingsFactory
+) -> None:
     closed = await server_factory(settings_factory())
     opened = await server_factory(settings_factory(cors_origins="https://app.example"))
     preflight = {"Origin": "https://app.example", "Access-Control-Request-Method": "POST"}

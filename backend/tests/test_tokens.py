@@ -2,20 +2,13 @@
 
 import base64
 import json
-import time
 
 import httpx
 import jwt
 import pytest
 
 from app.config import Settings
-from tests.conftest import Account
-
-
-def _claims(account: Account, settings: Settings, **changes: object) -> dict[str, object]:
-    real = jwt.decode(account.access_token, options={"verify_signature": False})
-    real.update(changes)
-    return real
+from tests.support.accounts import Account, access_token_expiring, claims_of, signed
 
 
 def _b64(data: dict[str, object]) -> str:
@@ -35,27 +28,26 @@ async def test_the_real_token_carries_every_claim(alice: Account, settings: Sett
 
 
 async def test_alg_none_is_refused(client: httpx.AsyncClient, alice: Account, settings: Settings) -> None:
-    forged = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(_claims(alice, settings))}."
+    forged = f"{_b64({'alg': 'none', 'typ': 'JWT'})}.{_b64(claims_of(alice))}."
     response = await _status(client, forged)
     assert response.status_code == 401
     assert response.headers["www-authenticate"] == "Bearer"
 
 
 async def test_wrong_key_is_refused(client: httpx.AsyncClient, alice: Account, settings: Settings) -> None:
-    forged = jwt.encode(_claims(alice, settings), "not-the-key-" * 4, algorithm="HS256")
+    forged = jwt.encode(claims_of(alice), "not-the-key-" * 4, algorithm="HS256")
     assert (await _status(client, forged)).status_code == 401
 
 
 async def test_other_algorithm_with_the_right_key_is_refused(
     client: httpx.AsyncClient, alice: Account, settings: Settings
 ) -> None:
-    forged = jwt.encode(_claims(alice, settings), settings.jwt_secret(), algorithm="HS512")
+    forged = jwt.encode(claims_of(alice), settings.jwt_secret(), algorithm="HS512")
     assert (await _status(client, forged)).status_code == 401
 
 
 async def test_expired_token_is_refused(client: httpx.AsyncClient, alice: Account, settings: Settings) -> None:
-    past = int(time.time()) - 60
-    forged = jwt.encode(_claims(alice, settings, iat=past - 900, exp=past), settings.jwt_secret(), algorithm="HS256")
+    forged = access_token_expiring(alice, settings, in_seconds=-60)
     assert (await _status(client, forged)).status_code == 401
 
 
@@ -73,7 +65,7 @@ async def test_expired_token_is_refused(client: httpx.AsyncClient, alice: Accoun
 async def test_tampered_claims_are_refused(
     client: httpx.AsyncClient, alice: Account, settings: Settings, change: dict[str, object]
 ) -> None:
-    forged = jwt.encode(_claims(alice, settings, **change), settings.jwt_secret(), algorithm="HS256")
+    forged = signed(claims_of(alice, **change), settings)
     assert (await _status(client, forged)).status_code == 401
 
 
@@ -81,9 +73,9 @@ async def test_tampered_claims_are_refused(
 async def test_a_missing_claim_is_refused(
     client: httpx.AsyncClient, alice: Account, settings: Settings, missing: str
 ) -> None:
-    claims = _claims(alice, settings)
+    claims = claims_of(alice)
     del claims[missing]
-    forged = jwt.encode(claims, settings.jwt_secret(), algorithm="HS256")
+    forged = signed(claims, settings)
     assert (await _status(client, forged)).status_code == 401
 
 

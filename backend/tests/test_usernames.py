@@ -10,7 +10,8 @@ from sqlalchemy import create_engine, text
 
 from app.server import BACKEND_DIR, migrate
 from app.usernames import is_reserved, skeleton
-from tests.conftest import PASSWORD, empty_database
+from tests.support.accounts import PASSWORD
+from tests.support.database import empty_database
 
 
 async def _signup(client: httpx.AsyncClient, username: str) -> httpx.Response:

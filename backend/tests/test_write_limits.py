@@ -2,10 +2,9 @@
 REDIS_URL the count is one for all the servers that share the Redis (not one per process)."""
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import httpx
@@ -13,8 +12,10 @@ import pytest
 import redis.asyncio as aioredis
 
 from app.config import Settings
-from tests.conftest import REDIS_URL, Account, LiveServer, join, register
-from tests.test_outages import PrivateRedis
+from tests.support.accounts import Account, register
+from tests.support.servers import LiveServer
+from tests.support.services import REDIS_URL, PrivateRedis
+from tests.support.sockets import join
 
 LIMIT = "3/60s"
 
@@ -200,16 +201,6 @@ async def test_servers_sharing_a_redis_share_one_count(
     keys = [key.decode() async for key in redis.scan_iter(f"{redis_prefix}:limits:*")]
     await redis.aclose()
     assert any("/message/" in key for key in keys) and any("/edit/" in key for key in keys), keys
-
-
-@pytest.fixture
-def private_redis(tmp_path: Path) -> Iterator[PrivateRedis]:
-    server = PrivateRedis(tmp_path)
-    server.start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 async def test_while_redis_is_down_each_server_counts_alone(

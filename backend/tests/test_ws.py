@@ -2,22 +2,17 @@
 
 import asyncio
 import json
-import time
 
 import httpx
-import jwt
 import pytest
 from sqlalchemy import insert, select
 
-from app.models import Message
+from app.models import Message, utcnow
 from app.realtime.frames import frames_json_schema
-from tests.conftest import Account, LiveServer, Socket, join, open_socket
-
-
-async def _room(client: httpx.AsyncClient, owner: Account, name: str, private: bool = False) -> int:
-    response = await client.post("/rooms", json={"name": name, "is_private": private}, headers=owner.headers)
-    return int(response.json()["id"])
-
+from tests.support.accounts import Account, AccountFactory, access_token_expiring
+from tests.support.api import create_room, history
+from tests.support.servers import LiveServer
+from tests.support.sockets import Socket, join, on_both_write_paths, open_socket
 
 # --- connecting ---------------------------------------------------------------------------------
 
@@ -59,9 +54,7 @@ async def test_missing_or_invalid_token_closes_4401(server: LiveServer, token: s
 
 
 async def test_expired_token_closes_4401(server: LiveServer, alice: Account) -> None:
-    claims = jwt.decode(alice.access_token, options={"verify_signature": False})
-    claims.update(iat=int(time.time()) - 100, exp=int(time.time()) - 10)
-    expired = jwt.encode(claims, server.settings.jwt_secret(), algorithm="HS256")
+    expired = access_token_expiring(alice, server.settings, in_seconds=-10)
     assert await (await open_socket(server, expired)).closed_with() == 4401
 
 
@@ -73,7 +66,7 @@ async def test_unknown_room_closes_4404_and_private_room_4403(
     server: LiveServer, client: httpx.AsyncClient, alice: Account, bob: Account
 ) -> None:
     assert await (await open_socket(server, alice.access_token, room_id=424242)).closed_with() == 4404
-    secret = await _room(client, alice, "secret", private=True)
+    secret = (await create_room(client, alice, "secret", private=True))["id"]
     assert await (await open_socket(server, bob.access_token, room_id=secret)).closed_with() == 4403
 
 
@@ -90,7 +83,7 @@ async def test_bad_since_closes_1008(server: LiveServer, alice: Account) -> None
 async def test_connecting_to_a_public_room_joins_it(
     server: LiveServer, client: httpx.AsyncClient, alice: Account, bob: Account, sockets: list[Socket]
 ) -> None:
-    room = await _room(client, alice, "lobby")
+    room = (await create_room(client, alice, "lobby"))["id"]
     sockets.append(await join(server, bob, room_id=room))
     assert (await client.get(f"/rooms/{room}", headers=bob.headers)).json()["joined"] is True
 
@@ -121,6 +114,7 @@ async def test_ws_schema_describes_every_frame(client: httpx.AsyncClient) -> Non
 # --- messages -----------------------------------------------------------------------------------
 
 
+@on_both_write_paths
 async def test_message_reaches_everyone_and_the_senders_copy_is_its_ack(
     server: LiveServer, alice: Account, bob: Account, sockets: list[Socket]
 ) -> None:
@@ -146,6 +140,7 @@ async def test_a_delivered_message_is_already_committed(
     assert stored is not None and stored.body == "durable"
 
 
+@on_both_write_paths
 async def test_a_retried_client_id_is_acknowledged_but_stored_once(
     server: LiveServer, client: httpx.AsyncClient, alice: Account, bob: Account, sockets: list[Socket]
 ) -> None:
@@ -158,15 +153,14 @@ async def test_a_retried_client_id_is_acknowledged_but_stored_once(
     second = (await a.recv_type("message"))["message"]
     assert second == first
     assert [m["id"] for m in await b.messages(1)] == [first["id"]]
-    assert [f for f in await b.silent() if f["type"] == "message"] == []
-    history = (await client.get("/chat/history", params={"room_id": 1}, headers=alice.headers)).json()
-    assert len(history["messages"]) == 1
+    # Had the retry been stored again, its broadcast would have gone out before its ack to alice.
+    assert [f for f in await b.frames_before_pong() if f["type"] == "message"] == []
+    assert len((await history(client, alice))["messages"]) == 1
 
 
+@on_both_write_paths
 async def test_two_senders_and_several_receivers_see_the_same_ascending_order(
-    server: LiveServer,
-    make_account,
-    sockets: list[Socket],  # type: ignore[no-untyped-def]
+    server: LiveServer, make_account: AccountFactory, sockets: list[Socket]
 ) -> None:
     senders = [await make_account(f"sender{i}") for i in range(2)]
     receivers = [await make_account(f"reader{i}") for i in range(4)]
@@ -214,8 +208,7 @@ async def test_bad_frames_get_an_error_frame_and_the_socket_stays_open(
     assert error["code"] == code and error["detail"]
     await ws.send({"type": "ping"})
     assert (await ws.recv_type("pong")) == {"type": "pong"}
-    history = (await client.get("/chat/history", params={"room_id": 1}, headers=alice.headers)).json()
-    assert history["messages"] == []
+    assert (await history(client, alice))["messages"] == []
 
 
 async def test_binary_frames_get_an_error_frame(server: LiveServer, alice: Account, sockets: list[Socket]) -> None:
@@ -244,8 +237,9 @@ async def test_typing_reaches_others_but_not_the_typist(
     sockets.append(b := await join(server, bob))
     await a.send({"type": "typing"})
     assert await b.recv_type("typing") == {"type": "typing", "user": {"id": alice.id, "username": "alice"}}
+    # Bob's copy went out with alice's, had there been one: her tabs would have it before a pong.
     for tab in (a, a2):
-        assert [f for f in await tab.silent() if f["type"] == "typing"] == []
+        assert [f for f in await tab.frames_before_pong() if f["type"] == "typing"] == []
 
 
 # --- resume -------------------------------------------------------------------------------------
@@ -266,36 +260,44 @@ async def test_resume_with_since_gets_exactly_what_was_missed(
     sockets.append(b := await join(server, bob, since=seen[-1]["id"]))
     missed = await b.messages(5)
     assert [m["body"] for m in missed] == [f"while away {i}" for i in range(5)]
-    assert [f for f in await b.silent() if f["type"] == "message"] == []
+    assert [f for f in await b.frames_before_pong() if f["type"] == "message"] == []
 
 
+@on_both_write_paths
 async def test_resume_during_live_traffic_has_no_gap_and_no_duplicate(
     server: LiveServer, alice: Account, bob: Account, sockets: list[Socket]
 ) -> None:
     sockets.append(a := await join(server, alice))
-    total = 150
+    total, window = 150, 10
+    acknowledged = 0
+    # Some are stored before bob connects, some while he does, and the last ones after.
+    some_stored, bob_connected = asyncio.Event(), asyncio.Event()
 
     async def keep_sending() -> None:
-        for i in range(total):
-            await a.send({"type": "message", "body": f"m{i}", "client_id": f"m{i}"})
-            if i % 10 == 0:
-                await asyncio.sleep(0.005)
+        nonlocal acknowledged
+        for start in range(0, total, window):
+            if start == total - 3 * window:
+                await bob_connected.wait()
+            for i in range(start, start + window):
+                await a.send({"type": "message", "body": f"m{i}", "client_id": f"m{i}"})
+            acknowledged += len(await a.messages(window))  # at most a window in flight, as a client keeps
+            if acknowledged >= 2 * window:
+                some_stored.set()
 
     sender = asyncio.create_task(keep_sending())
-    await asyncio.sleep(0.05)  # some are stored before bob connects, some while, some after
+    await some_stored.wait()
     sockets.append(b := await join(server, bob, since=0))
+    bob_connected.set()
     received = await b.messages(total)
-    await sender
+    await sender  # alice has every acknowledgement: every message has gone out to the room
     assert [m["body"] for m in received] == [f"m{i}" for i in range(total)]
-    assert [f for f in await b.silent() if f["type"] == "message"] == []
+    assert [f for f in await b.frames_before_pong() if f["type"] == "message"] == []
 
 
 async def test_more_than_1000_missed_sends_gap_then_the_newest_1000(
     server: LiveServer, alice: Account, sockets: list[Socket]
 ) -> None:
     async with server.context.sessions() as session:
-        from app.models import utcnow
-
         now = utcnow()
         rows = [
             {"room_id": 1, "sender_id": alice.id, "body": f"bulk {i}", "created_at": now, "deleted": False}

@@ -23,6 +23,7 @@ PROFILES_DIR = BENCH_DIR / "profiles"
 # The backend source the server runs from: the work tree, or a commit exported by --backend-ref.
 server_backend_dir = BACKEND_DIR
 server_backend_ref: str | None = None
+server_backend_copy: Path | None = None  # --backend-dir: a copy of the backend, e.g. with a change to compare
 
 SERVER_CORE = 0
 GENERATOR_CORE = 1
@@ -152,6 +153,8 @@ def git_state() -> dict[str, object]:
         state["backend_ref"] = server_backend_ref
         state["backend_commit"] = git("rev-parse", server_backend_ref) or None
         state["backend_last_change"] = git("log", "-1", "--format=%h %s", server_backend_ref, "--", "backend")[:120] or None
+    elif server_backend_copy is not None:
+        state["backend"] = f"directory {server_backend_copy}"
     else:
         state["backend"] = "work tree"
         state["backend_dirty"] = backend_dirty

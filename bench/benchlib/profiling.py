@@ -23,17 +23,20 @@ DEFAULT_RATES = {"fanout": 30000.0, "rooms": 20000.0}
 # Layers by the frame's file as py-spy prints it: the app's modules appear by their bare file
 # name (hub.py), libraries by their path under site-packages or the standard library.
 APP_LAYERS = {
-    "ws.py": "app: websocket endpoint (api/ws.py)",
+    "ws.py": "app: websocket endpoint (api/ws.py, realtime/session.py, admission.py, protocol.py)",
+    "session.py": "app: websocket endpoint (api/ws.py, realtime/session.py, admission.py, protocol.py)",
+    "admission.py": "app: websocket endpoint (api/ws.py, realtime/session.py, admission.py, protocol.py)",
+    "protocol.py": "app: websocket endpoint (api/ws.py, realtime/session.py, admission.py, protocol.py)",
     "hub.py": "app: hub fan-out (realtime/hub.py)",
     "broker.py": "app: broker (realtime/broker.py)",
     "messages.py": "app: messages (services/messages.py, message_writer.py, message_queries.py)",
     "message_writer.py": "app: messages (services/messages.py, message_writer.py, message_queries.py)",
     "message_queries.py": "app: messages (services/messages.py, message_writer.py, message_queries.py)",
-    "ordering.py": "app: messages (services/messages.py, message_writer.py, message_queries.py)",
+    "publish_order.py": "app: messages (services/messages.py, message_writer.py, message_queries.py)",
     "delivery.py": "app: domain events to frames (realtime/delivery.py)",
     "frames.py": "app: frames (realtime/frames.py)",
-    "connection.py": "app: per-socket send path (realtime/connection.py, direct.py)",
-    "direct.py": "app: per-socket send path (realtime/connection.py, direct.py)",
+    "connection.py": "app: per-socket send path (realtime/connection.py, server_internals.py)",
+    "server_internals.py": "app: per-socket send path (realtime/connection.py, server_internals.py)",
 }
 LIB_LAYERS = (
     ("uvicorn websockets-sansio protocol", r"^uvicorn/protocols/websockets/"),

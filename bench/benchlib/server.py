@@ -83,7 +83,7 @@ class Server:
     def describe(self) -> str:
         shown = " ".join(
             f"{k}={self.env[k]}"
-            for k in ("MESSAGE_RATE_LIMIT", "LOGIN_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "BCRYPT_ROUNDS", "LOG_LEVEL")
+            for k in ("MESSAGE_RATE_LIMIT", "LOGIN_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "BCRYPT_ROUNDS", "LOG_LEVEL", "WS_DIRECT_WRITES")
             if k in self.env
         )
         db = "DATABASE_URL=postgresql://… " if "DATABASE_URL" in self.env else ""

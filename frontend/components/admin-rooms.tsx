@@ -1,19 +1,8 @@
 import { useCallback, useEffect, useState } from "react";
 
 import { api } from "../lib/api";
-import { ApiError, describeError } from "../lib/api-error";
+import { describeError } from "../lib/api-error";
 import type { Room } from "../lib/api-types";
-
-/**
- * All rooms from GET /admin/rooms; where a backend lacks that route (API.md does not list
- * it), the rooms the admin can see: public ones and private ones they are in.
- */
-function loadRooms(): Promise<Room[]> {
-  return api.admin.rooms().catch((error: unknown) => {
-    if (error instanceof ApiError && (error.status === 404 || error.status === 405)) return api.rooms.list();
-    throw error;
-  });
-}
 
 export function AdminRooms() {
   const [rooms, setRooms] = useState<Room[]>([]);
@@ -22,7 +11,7 @@ export function AdminRooms() {
 
   useEffect(() => {
     let cancelled = false;
-    loadRooms().then(
+    api.admin.rooms().then(
       (list) => {
         if (!cancelled) setRooms(list);
       },

@@ -49,7 +49,7 @@ const DEFAULT_REFRESH_MARGIN_MS = 60_000;
 const REFRESH_LOCK = "chat.token-refresh";
 
 /**
- * Refresh tokens rotate and a spent one presented again revokes the whole login (API.md),
+ * Refresh tokens rotate and a spent one presented again revokes the whole login (docs/api.md),
  * so two tabs must never refresh with the same token at once. The Web Locks API serialises
  * them; whoever goes second reads the token the first one stored.
  */

@@ -1,7 +1,7 @@
-// Values of the API's contract (API.md) that the frontend needs at run time; its types are
+// Values of the API's contract (docs/api.md) that the frontend needs at run time; its types are
 // generated (lib/api-types.ts).
 
-/** Limits from API.md, checked client-side so people see the problem before a round trip. */
+/** Limits from docs/api.md, checked client-side so people see the problem before a round trip. */
 export const LIMITS = {
   usernameMin: 3,
   usernameMax: 32,
@@ -16,7 +16,7 @@ export const LIMITS = {
   emojiMax: 32,
 } as const;
 
-/** WebSocket close codes the server uses (API.md). */
+/** WebSocket close codes the server uses (docs/api.md). */
 export const CLOSE_CODES = {
   unauthorized: 4401,
   forbidden: 4403,

@@ -1,4 +1,4 @@
-// Typed endpoints of API.md, over the one ApiClient transport. Each answer's type is that of
+// Typed endpoints of docs/api.md, over the one ApiClient transport. Each answer's type is that of
 // the route in the generated OpenAPI types (`Answer`): a route the backend drops or changes no
 // longer compiles here.
 
@@ -74,7 +74,7 @@ export function chatApi(client: ApiClient) {
       users: (limit: number, offset: number) => client.get<Answer<"/admin/users", "get">>("/admin/users", { limit, offset }),
       updateUser: (userId: number, changes: { role?: Role; is_active?: boolean }) =>
         client.patch<Answer<"/admin/users/{user_id}", "patch">>(`/admin/users/${userId}`, changes),
-      /** Every room, private ones included; the backend adds this to API.md's admin routes. */
+      /** Every room, private ones included; the backend adds this to docs/api.md's admin routes. */
       rooms: () => client.get<Answer<"/admin/rooms", "get">>("/admin/rooms"),
       deleteRoom: (roomId: number) => client.delete(`/admin/rooms/${roomId}`),
       stats: () => client.get<Answer<"/admin/stats", "get">>("/admin/stats"),

@@ -1,5 +1,5 @@
 /**
- * A random idempotency key for an outgoing message (≤ 64 chars, API.md). crypto.randomUUID
+ * A random idempotency key for an outgoing message (≤ 64 chars, docs/api.md). crypto.randomUUID
  * exists only in secure contexts, and the app may be opened over plain http on a LAN address,
  * so fall back to getRandomValues, which is available everywhere.
  */

@@ -146,7 +146,7 @@ export class RoomSocket {
     const origin = this.options.origin ?? defaultOrigin();
     const query = this.lastId === null ? "" : `?since=${this.lastId}`;
     const create = this.options.createSocket ?? browserSocket;
-    // Browsers cannot set headers on a WebSocket; API.md takes the token as a subprotocol.
+    // Browsers cannot set headers on a WebSocket; docs/api.md takes the token as a subprotocol.
     const ws = create(`${origin}/ws/${this.options.roomId}${query}`, ["bearer", token]);
     this.ws = ws;
     ws.onmessage = (event) => this.handleMessage(event);

@@ -1,4 +1,4 @@
-// Client-side checks that mirror API.md, so a person sees the problem before the round trip.
+// Client-side checks that mirror docs/api.md, so a person sees the problem before the round trip.
 // The server stays the judge: its own messages are shown too.
 
 import { LIMITS } from "./api-constants";

@@ -6,7 +6,7 @@ import { memoryTokenStorage, type TokenStorage } from "../lib/token-storage";
 import { json, recordingFetch, testClient, tokenPair as pair, type Handler } from "./support";
 
 /**
- * A server that rotates refresh tokens like API.md: each refresh spends the presented token
+ * A server that rotates refresh tokens like docs/api.md: each refresh spends the presented token
  * and issues generation n+1. `revokeAccess` makes the access tokens issued so far fail with 401.
  */
 function rotatingServer(options: { refreshDelayMs?: number } = {}) {

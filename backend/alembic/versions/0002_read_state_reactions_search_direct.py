@@ -4,7 +4,7 @@ Revision ID: 0002
 Revises: 0001
 Create Date: 2026-11-26 10:00:00.000000
 
-The search objects are written by hand (the models cannot describe them; app/schema_extras.py
+The search objects are written by hand (the models cannot describe them; app/search_schema.py
 tells autogenerate to skip them):
 - SQLite: `messages_fts`, an external-content FTS5 table with the trigram tokenizer over
   messages.body, rowid = message id, holding only messages that are not deleted. Triggers keep

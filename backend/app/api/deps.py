@@ -11,6 +11,7 @@ from app.context import AppContext
 from app.errors import Forbidden, NotAuthenticated
 from app.models import Role, User
 from app.services.auth import Authenticated, Client
+from app.services.unit_of_work import unit_of_work
 
 # auto_error=False: a missing token goes through our own 401 (with WWW-Authenticate).
 oauth2_scheme = OAuth2PasswordBearer(tokenUrl="/api/v1/token", auto_error=False)
@@ -25,11 +26,15 @@ Context = Annotated[AppContext, Depends(get_context)]
 
 
 async def get_session(context: Context) -> AsyncIterator[AsyncSession]:
-    async with context.sessions() as session:
+    """The request's unit of work: committed once the route returns, before the answer is sent
+    (and its events published then), rolled back if the route raises."""
+    async with unit_of_work(context.sessions, context.events) as session:
         yield session
 
 
-SessionDep = Annotated[AsyncSession, Depends(get_session)]
+# scope="function": the commit happens before the response goes out, so a client that reads
+# right after an answer sees what that answer said was done.
+SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
 def get_client(request: Request) -> Client:

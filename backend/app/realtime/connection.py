@@ -3,18 +3,19 @@ bounded outbox, drained by a short-lived task, while it does not. An idle socket
 
 import asyncio
 import contextlib
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
 from websockets.frames import Frame, Opcode
 
-from app.realtime.direct import DirectSocket
+from app.realtime.frames import CloseCode
 from app.realtime.presence import Member
+from app.server_internals import DirectSocket
 
 ASGISend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
-CLOSE_TOO_SLOW = 1013  # "try again later": the client resumes with `since`
 # A peer that stopped reading sees the close frame only once it drains its buffers: it gets this
 # long to do so, then the socket is dropped without one (the room never waits either way). A frame
 # it has not taken after this long (the outbox waiting on it) closes it as too slow.
@@ -99,7 +100,7 @@ class ClientConnection:
             direct.write(frame.wire)  # the common case: no queue, no task, no await
             return
         if len(self._outbox) >= self.limit:
-            self.close(CLOSE_TOO_SLOW)
+            self.close(CloseCode.TRY_LATER)  # the client resumes with `since`
             return
         self._outbox.append((frame, message_id))
         self._start_drain()
@@ -117,6 +118,14 @@ class ClientConnection:
             self.close_code = code
             self._outbox.clear()
         self._start_drain()
+
+    def expire_at(self, expires_at: float) -> None:
+        """Close with 4401 when the socket's token expires (at `expires_at`, a Unix time), unless
+        renewed before: a later call replaces the earlier deadline."""
+        if self.expiry_timer is not None:
+            self.expiry_timer.cancel()
+        delay = max(0.0, expires_at - time.time())
+        self.expiry_timer = asyncio.get_running_loop().call_later(delay, self.close, CloseCode.UNAUTHENTICATED)
 
     def stop(self) -> None:
         """The socket is gone: drop whatever was still queued for it."""
@@ -146,7 +155,7 @@ class ClientConnection:
                             async with asyncio.timeout(CLOSE_TIMEOUT):
                                 await send({"type": "websocket.send", "text": frame.text})
                         except TimeoutError:  # the peer stopped reading: it resumes with `since`
-                            self.close_code = self.close_code or CLOSE_TOO_SLOW
+                            self.close_code = self.close_code or CloseCode.TRY_LATER
                             outbox.clear()
             if self.close_code is not None:
                 with contextlib.suppress(Exception):  # the peer may be gone already

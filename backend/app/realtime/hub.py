@@ -12,7 +12,7 @@ from typing import Literal, TypeVar
 
 from app.realtime.broker import Broker, Event
 from app.realtime.connection import ClientConnection, OutFrame
-from app.realtime.frames import Presence, encode
+from app.realtime.frames import CloseCode, Presence, encode
 from app.realtime.presence import Member, PresenceStore
 
 log = logging.getLogger(__name__)
@@ -53,7 +53,7 @@ class RoomHub:
         await asyncio.gather(*tasks, return_exceptions=True)
         for conns in list(self._rooms.values()):
             for conn in list(conns):
-                conn.close(1012)  # service restart: clients reconnect and resume
+                conn.close(CloseCode.SERVICE_RESTART)  # clients reconnect and resume
 
     # --- sockets come and go -------------------------------------------------------------
 

@@ -6,16 +6,16 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import BadRequest, NotFound
-from app.events import EventSink, UserDeactivated
+from app.events import UserDeactivated
 from app.models import Message, Role, Room, User
 from app.schemas import AdminUserUpdate, Stats
 from app.services.auth import AuthService
+from app.services.unit_of_work import emit
 
 
 class AdminService:
-    def __init__(self, auth: AuthService, events: EventSink, connection_count: Callable[[], int]) -> None:
+    def __init__(self, auth: AuthService, connection_count: Callable[[], int]) -> None:
         self._auth = auth
-        self._events = events
         self._connection_count = connection_count  # open sockets on this process
 
     async def users(self, session: AsyncSession, limit: int, offset: int) -> list[User]:
@@ -34,9 +34,7 @@ class AdminService:
             user.is_active = change.is_active
         if deactivated:
             await self._auth.revoke_all(session, user.id)
-        await session.commit()
-        if deactivated:
-            await self._events.publish(UserDeactivated(user.id))
+            emit(session, UserDeactivated(user.id))
         return user
 
     async def stats(self, session: AsyncSession) -> Stats:
@@ -46,7 +44,9 @@ class AdminService:
         return Stats(users=users or 0, rooms=rooms or 0, messages=messages or 0, connections=self._connection_count())
 
     async def ensure_admin(self, session: AsyncSession, username: str, password: str, *, reset_password: bool) -> User:
-        """Create the account as an admin, or make the existing one an admin (and active)."""
+        """Create the account as an admin, or make the existing one an admin (and active).
+
+        An operator's command (the CLI, ADMIN_USERNAME at start), not a request: it commits."""
         user = await session.scalar(select(User).where(User.username_key == username.casefold()))
         if user is None:
             user = await self._auth.create_user(session, username, password, role=Role.admin.value)

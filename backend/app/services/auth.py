@@ -15,6 +15,7 @@ from app.models import AuthSession, RefreshToken, Room, User, utcnow
 from app.ratelimit import Limit
 from app.security import InvalidToken, PasswordHasher, TokenCodec, hash_refresh_token, new_refresh_token
 from app.services.rooms import GENERAL_ROOM, add_membership
+from app.services.unit_of_work import commit, emit
 from app.usernames import is_reserved, skeleton
 
 BAD_CREDENTIALS = "Incorrect username or password"
@@ -74,9 +75,7 @@ class AuthService:
         await self._signup_limit.hit((client.ip,))
         if is_reserved(username):  # operators make such accounts with `create-admin`, not signup
             raise Conflict("this username is reserved")
-        user = await self.create_user(session, username, password)
-        await session.commit()
-        return user
+        return await self.create_user(session, username, password)
 
     async def create_user(self, session: AsyncSession, username: str, password: str, role: str = "user") -> User:
         """A new account, member of the room `general`; the caller commits."""
@@ -128,9 +127,7 @@ class AuthService:
         device = AuthSession(user_id=user.id, user_agent=_clip(client.user_agent, 256), ip=_clip(client.ip, 64))
         session.add(device)
         await session.flush()
-        issued = await self._issue(session, user.id, device.id)
-        await session.commit()
-        return issued
+        return await self._issue(session, user.id, device.id)
 
     async def refresh(self, session: AsyncSession, token: str, client: Client) -> IssuedTokens:
         stored = await session.scalar(select(RefreshToken).where(RefreshToken.token_hash == hash_refresh_token(token)))
@@ -152,6 +149,7 @@ class AuthService:
             if not await self._within_reuse_grace(session, stored, now):
                 # Spent already: someone holds a copy. End the whole family, thief and owner alike.
                 await self._revoke(session, stored.session_id)
+                await commit(session, self._events)  # the request fails, the sign-out stands
                 raise NotAuthenticated("refresh token was already used; this device is signed out")
             # The token just rotated away, presented again: a page reloaded while its refresh was
             # in flight never saw the answer. The device gets a new pair; the token it had been
@@ -163,13 +161,11 @@ class AuthService:
             )
         user = await session.get(User, stored.session.user_id)
         if user is None or not user.is_active:
-            await session.commit()
+            await commit(session, self._events)  # the token stays spent
             raise NotAuthenticated("account is deactivated")
         stored.session.last_used_at = now
         stored.session.ip = _clip(client.ip, 64)
-        issued = await self._issue(session, user.id, stored.session_id)
-        await session.commit()
-        return issued
+        return await self._issue(session, user.id, stored.session_id)
 
     async def _within_reuse_grace(self, session: AsyncSession, stored: RefreshToken, now: dt.datetime) -> bool:
         """Whether a spent token is the device's newest one's immediate predecessor, spent less
@@ -222,7 +218,7 @@ class AuthService:
         await self._revoke(session, session_id)
 
     async def revoke_all(self, session: AsyncSession, user_id: int) -> None:
-        """Every device of the user (deactivation); the caller commits and closes the sockets."""
+        """Every device of the user (deactivation, which closes their sockets itself)."""
         await session.execute(
             update(AuthSession)
             .where(AuthSession.user_id == user_id, AuthSession.revoked_at.is_(None))
@@ -231,8 +227,7 @@ class AuthService:
 
     async def _revoke(self, session: AsyncSession, session_id: int) -> None:
         await session.execute(update(AuthSession).where(AuthSession.id == session_id).values(revoked_at=utcnow()))
-        await session.commit()
-        await self._events.publish(DeviceSignedOut(session_id))
+        emit(session, DeviceSignedOut(session_id))
 
     async def _issue(self, session: AsyncSession, user_id: int, session_id: int) -> IssuedTokens:
         refresh_token = new_refresh_token()

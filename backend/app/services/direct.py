@@ -61,5 +61,4 @@ class DirectRoomService:
                     raise
         for member_id in members:
             await add_membership(session, room_id, member_id)
-        await session.commit()
         return await self._rooms.get(session, user, room_id)

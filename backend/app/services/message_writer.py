@@ -21,7 +21,7 @@ from app.models import Message, utcnow
 from app.realtime.presence import Member
 from app.schemas import MessageOut
 from app.services.message_queries import message_rows, row_out
-from app.services.ordering import PublishOrder
+from app.services.publish_order import PublishOrder
 
 log = logging.getLogger(__name__)
 

@@ -6,7 +6,7 @@ from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Forbidden, InvalidInput, NotFound
-from app.events import EventSink, MessageDeleted, MessageEdited
+from app.events import MessageDeleted, MessageEdited
 from app.models import Message, Role, User, utcnow
 from app.ratelimit import RateLimits
 from app.realtime.presence import Member
@@ -15,6 +15,7 @@ from app.services.access import member_of_message_room
 from app.services.message_queries import LATEST, ROOM_PAGES, SINCE, message_out, read_page
 from app.services.message_writer import MessageWriter, Sent
 from app.services.reaction_counts import reactions_for
+from app.services.unit_of_work import emit
 
 
 def clean_body(body: str, max_length: int) -> str:
@@ -29,11 +30,8 @@ def clean_body(body: str, max_length: int) -> str:
 class MessageService:
     """What routes and sockets call for messages; SQL and events live in services, never in routes."""
 
-    def __init__(
-        self, writer: MessageWriter, events: EventSink, limits: RateLimits, max_length: int, replay_limit: int
-    ) -> None:
+    def __init__(self, writer: MessageWriter, limits: RateLimits, max_length: int, replay_limit: int) -> None:
         self.writer = writer
-        self._events = events
         self._sends = limits.message
         self._edits = limits.edit  # edits and deletions
         self._max_length = max_length
@@ -80,10 +78,10 @@ class MessageService:
             raise NotFound("message not found")
         message.body = clean_body(body, self._max_length)
         message.edited_at = utcnow()
-        await session.commit()
+        await session.flush()
         reactions = await reactions_for(session, [message.id], user.id)
         out = message_out(message, user.username, reactions.get(message.id, []))
-        await self._events.publish(MessageEdited(out))
+        emit(session, MessageEdited(out))
         return out
 
     async def delete(self, session: AsyncSession, user: User, message_id: int) -> None:
@@ -97,8 +95,7 @@ class MessageService:
         await session.execute(
             update(Message).where(Message.id == message_id).values(deleted=True, body="", edited_at=utcnow())
         )
-        await session.commit()
-        await self._events.publish(MessageDeleted(message.room_id, message_id))
+        emit(session, MessageDeleted(message.room_id, message_id))
 
     async def _visible(self, session: AsyncSession, user: User, message_id: int) -> Message:
         """The message, if the caller is in its room (admins: any message); otherwise 404."""

@@ -6,13 +6,14 @@ from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, NotFound
-from app.events import EventSink, ReactionChanged
+from app.events import ReactionChanged
 from app.models import Message, Reaction, User, utcnow
 from app.ratelimit import Limit
 from app.schemas import MessageOut, UserPublic
 from app.services.access import member_of_message_room
 from app.services.message_queries import message_out
 from app.services.reaction_counts import reactions_for
+from app.services.unit_of_work import emit
 
 # Different emoji one person may put on one message: plenty for expression, and it bounds
 # what one person can make every member download with each page.
@@ -20,8 +21,7 @@ MAX_EMOJI_PER_PERSON = 20
 
 
 class ReactionService:
-    def __init__(self, events: EventSink, limit: Limit) -> None:
-        self._events = events
+    def __init__(self, limit: Limit) -> None:
         self._limit = limit  # adding and taking back alike: each change reaches every member
 
     async def add(self, session: AsyncSession, user: User, message_id: int, emoji: str) -> MessageOut:
@@ -41,7 +41,6 @@ class ReactionService:
             .values(message_id=message_id, user_id=user.id, emoji=emoji, created_at=utcnow())
             .on_conflict_do_nothing()
         )
-        await session.commit()
         return await self._answer(session, user, message, sender, emoji, changed=bool(added.rowcount), added=True)  # type: ignore[attr-defined]
 
     async def remove(self, session: AsyncSession, user: User, message_id: int, emoji: str) -> MessageOut:
@@ -53,7 +52,6 @@ class ReactionService:
                 Reaction.message_id == message_id, Reaction.user_id == user.id, Reaction.emoji == emoji
             )
         )
-        await session.commit()
         return await self._answer(session, user, message, sender, emoji, changed=bool(removed.rowcount), added=False)  # type: ignore[attr-defined]
 
     async def _message(self, session: AsyncSession, user: User, message_id: int) -> tuple[Message, str]:
@@ -86,5 +84,5 @@ class ReactionService:
         out = message_out(message, sender, reactions.get(message.id, []))
         if changed:
             who = UserPublic(id=user.id, username=user.username)
-            await self._events.publish(ReactionChanged(out, who, emoji, added))
+            emit(session, ReactionChanged(out, who, emoji, added))
         return out

@@ -10,10 +10,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from app.errors import NotFound
-from app.events import EventSink, ReadMarkerMoved
+from app.events import ReadMarkerMoved
 from app.models import Membership, Message, Room, User
 from app.ratelimit import Limit
 from app.services.access import is_member_of
+from app.services.unit_of_work import emit
 
 
 def with_read_state(query: Select[Any], user_id: BindParameter[int]) -> Select[Any]:
@@ -50,8 +51,7 @@ def newest_message_id(room_id: Any) -> Any:
 
 
 class ReadStateService:
-    def __init__(self, events: EventSink, limit: Limit) -> None:
-        self._events = events
+    def __init__(self, limit: Limit) -> None:
         self._limit = limit
 
     async def mark_read(self, session: AsyncSession, user: User, room_id: int, message_id: int) -> None:
@@ -75,6 +75,5 @@ class ReadStateService:
             )
             .values(last_read_id=message_id)
         )
-        await session.commit()
         if moved.rowcount:  # type: ignore[attr-defined]
-            await self._events.publish(ReadMarkerMoved(user.id, room_id, message_id))
+            emit(session, ReadMarkerMoved(user.id, room_id, message_id))

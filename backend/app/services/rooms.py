@@ -9,12 +9,13 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.errors import Conflict, Forbidden, NotFound
-from app.events import EventSink, MemberLeft, RoomDeleted
+from app.events import MemberLeft, RoomDeleted
 from app.models import Membership, Role, Room, User, utcnow
 from app.ratelimit import RateLimits
 from app.schemas import MemberOut, RoomCreate, RoomOut, UserPublic
 from app.services.access import is_member, visible_to
 from app.services.read_state import newest_message_id, with_read_state
+from app.services.unit_of_work import emit
 
 GENERAL_ROOM = "general"
 
@@ -81,8 +82,7 @@ def _out(row: Row[Room, int, bool, str | None, int | None, int]) -> RoomOut:
 
 
 class RoomService:
-    def __init__(self, events: EventSink, online_in: OnlineIn, limits: RateLimits) -> None:
-        self._events = events
+    def __init__(self, online_in: OnlineIn, limits: RateLimits) -> None:
         self._online_in = online_in
         self._creations = limits.room
         self._invitations = limits.invite
@@ -135,14 +135,13 @@ class RoomService:
             await session.rollback()
             raise Conflict("a room with that name exists") from None
         session.add(Membership(room_id=room.id, user_id=user.id))
-        await session.commit()
+        await session.flush()
         return await self.get(session, user, room.id)
 
     async def join(self, session: AsyncSession, user: User, room_id: int) -> RoomOut:
         room = await self.get(session, user, room_id)
         if not room.joined:
             await add_membership(session, room_id, user.id)
-            await session.commit()
             room = await self.get(session, user, room_id)
         return room
 
@@ -151,9 +150,8 @@ class RoomService:
         result = await session.execute(
             delete(Membership).where(Membership.room_id == room_id, Membership.user_id == user.id)
         )
-        await session.commit()
         if result.rowcount:  # type: ignore[attr-defined]
-            await self._events.publish(MemberLeft(room_id, user.id))
+            emit(session, MemberLeft(room_id, user.id))
 
     async def members(self, session: AsyncSession, user: User, room_id: int) -> list[MemberOut]:
         await self.require_member(session, user, room_id)
@@ -179,7 +177,6 @@ class RoomService:
         if invitee is None or not invitee.is_active:
             raise NotFound("user not found")
         await add_membership(session, room_id, invitee.id)
-        await session.commit()
         online = await self._online_in(room_id)
         return MemberOut(user=UserPublic(id=invitee.id, username=invitee.username), online=invitee.id in online)
 
@@ -188,8 +185,7 @@ class RoomService:
         if room is None:
             raise NotFound("room not found")
         await session.delete(room)
-        await session.commit()
-        await self._events.publish(RoomDeleted(room_id))
+        emit(session, RoomDeleted(room_id))
 
 
 async def add_membership(session: AsyncSession, room_id: int, user_id: int) -> None:

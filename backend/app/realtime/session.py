@@ -1,0 +1,255 @@
+"""One socket's life: accept, admission, `hello` and the replay of what it missed, the reading
+loop, the close, and its one log line.
+
+The writing side belongs to the connection (realtime/connection.py), what each client frame
+does to realtime/protocol.py, who may connect to realtime/admission.py."""
+
+import asyncio
+import contextlib
+import time
+from dataclasses import dataclass, field
+
+from fastapi import WebSocket, WebSocketDisconnect
+from starlette.types import Receive, Scope, Send
+
+from app.context import AppContext
+from app.database import DATABASE_DOWN
+from app.logs import access_log, log_event
+from app.middleware import request_id_for
+from app.realtime.admission import (
+    Admission,
+    Refused,
+    admit,
+    bearer_token,
+    check_connection_cap,
+    check_origin,
+    parse_since,
+)
+from app.realtime.connection import CLOSE_TIMEOUT, ClientConnection
+from app.realtime.frames import CloseCode, Gap, Hello, MessageFrame, encode
+from app.realtime.protocol import ClientFrames
+from app.schemas import MessageOut
+from app.server_internals import DirectSocket, FastWrites
+from app.services.unit_of_work import unit_of_work
+
+# Room ids are 64-bit: a longer run of digits names no room.
+MAX_ROOM_ID = 2**63 - 1
+# Replays read from the database at once (per process). A replay is up to `ws_replay_limit`
+# messages (megabytes): a burst of resumes (a restart, or sockets opened with `since=0` on
+# purpose) reads them a few at a time, and leaves the rest of the pool to everyone else.
+REPLAY_READS = 4
+
+
+class RoomSockets:
+    """The ASGI app of `/ws/{room_id}` (api/ws.py routes to it): one call per socket, for the
+    socket's whole life. An app rather than a function, so that it gets the server's own `send`,
+    which the fan-out fast path writes behind; room 0 stands for a path that names no room
+    (closed 4404)."""
+
+    def __init__(self, fast_writes: FastWrites | None) -> None:
+        self.fast_writes = fast_writes
+        self.replay_reads = asyncio.Semaphore(REPLAY_READS)
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        started = time.monotonic()
+        scope.setdefault("state", {})["request_id"] = request_id_for(scope)
+        room_id: int = scope["path_params"].get("room_id", 0)
+        if room_id > MAX_ROOM_ID:
+            room_id = 0
+        # The socket's transport, for the fan-out fast path (None: frames go through `send`).
+        direct = self.fast_writes.socket_for(send) if self.fast_writes is not None else None
+        websocket = WebSocket(scope, receive, send)
+        context: AppContext = websocket.app.state.context
+        session = await _open(context, websocket, room_id, direct, self.replay_reads, started)
+        if session is None:
+            return
+        try:
+            await session.read_until_closed()
+        finally:
+            await context.hub.detach(session.conn)
+            _log_session(websocket, session.conn.member.id, room_id, session.close_code, started)
+
+
+async def _open(
+    context: AppContext,
+    websocket: WebSocket,
+    room_id: int,
+    direct: DirectSocket | None,
+    replay_reads: asyncio.Semaphore,
+    started: float,
+) -> "SocketSession | None":
+    """Accept, admit, register with the hub and greet; None if the socket was refused, or did
+    not take its greeting in time.
+
+    Database sessions are held only while they are read (admission, then the replay), never
+    while waiting on anything else, and are closed before the first write, the `hello` included:
+    a peer that does not read holds up its own socket only, never a pooled connection everyone
+    else is waiting for. Kept apart from the reading loop so that nothing of the admission (the
+    `hello` with its online list, the replay, the caller's account) stays referenced for the
+    socket's lifetime."""
+    token, subprotocol = bearer_token(websocket)
+    # Accept first, even to refuse: a close code (4401, 4403, 4404) only exists on an open socket.
+    await websocket.accept(subprotocol=subprotocol)
+    user_id: int | None = None
+    attached: ClientConnection | None = None
+    try:
+        check_origin(websocket, context.settings.cors_origins)
+        since = parse_since(websocket)
+        # A unit of work: connecting to a public room joins it, and that must be committed.
+        try:
+            async with unit_of_work(context.sessions, context.events) as db:
+                admission = await admit(context, db, token, room_id)
+        except DATABASE_DOWN:  # the commit (admit turns its own reads' failures into Refused)
+            raise Refused(CloseCode.TRY_LATER, "database unavailable") from None
+        user_id = admission.member.id
+        check_connection_cap(context, user_id)
+        if direct is not None:
+            direct.forget_handshake()
+        conn = ClientConnection(
+            websocket.send,
+            admission.member,
+            room_id,
+            admission.session_id,
+            context.settings.ws_send_queue_limit,
+            direct,
+        )
+        await context.hub.attach(conn)
+        attached = conn
+        # Attached before the replay is read: whatever is stored from now on is pushed too (and
+        # waits in the outbox), so nothing falls between the replay and the live frames.
+        greeting = await _greeting(context, admission, room_id, since, replay_reads)
+        session = SocketSession(context, websocket, conn)
+        await session.greet(greeting)
+    except Refused as refused:
+        if attached is not None:
+            await context.hub.detach(attached)
+        await close_within(websocket, refused.code, refused.reason)
+        _log_session(websocket, user_id, room_id, refused.code, started)
+        return None
+    except WebSocketDisconnect as gone:  # the client left during its greeting
+        if attached is not None:
+            await context.hub.detach(attached)
+        _log_session(websocket, user_id, room_id, gone.code, started)
+        return None
+    except BaseException:
+        if attached is not None:
+            await context.hub.detach(attached)
+        raise
+    conn.expire_at(admission.expires_at)
+    return session
+
+
+@dataclass
+class _Greeting:
+    """What a new socket is sent before it goes live, all read from the database beforehand."""
+
+    hello: Hello
+    gap: bool = False
+    missed: list[MessageOut] = field(default_factory=list)
+    # Live copies of the replayed messages (ids up to this one) are dropped; 0: no replay.
+    skip_up_to: int = 0
+
+
+async def _greeting(
+    context: AppContext, admission: Admission, room_id: int, since: int | None, replay_reads: asyncio.Semaphore
+) -> _Greeting:
+    if since is None:
+        return _Greeting(admission.hello)
+    try:
+        async with replay_reads, context.sessions() as db:  # a slot first: no connection held waiting
+            missed, gap = await context.messages.since(db, room_id, since)
+    except DATABASE_DOWN:
+        raise Refused(CloseCode.TRY_LATER, "database unavailable") from None
+    return _Greeting(admission.hello, gap, missed, missed[-1].id if missed else since)
+
+
+async def close_within(websocket: WebSocket, code: int, reason: str) -> None:
+    """Close, giving a peer that does not read CLOSE_TIMEOUT to take the close frame; after that
+    the socket is given up without one (uvicorn drops it once this handler returns)."""
+    with contextlib.suppress(Exception):  # the peer may be gone already
+        async with asyncio.timeout(CLOSE_TIMEOUT):
+            await websocket.close(code, reason)
+
+
+def _log_session(websocket: WebSocket, user_id: int | None, room_id: int, code: int | None, started: float) -> None:
+    log_event(
+        access_log,
+        "websocket",
+        request_id=websocket.scope.get("state", {}).get("request_id"),
+        user_id=user_id,
+        room_id=room_id,
+        close_code=code,
+        seconds=round(time.monotonic() - started, 3),
+    )
+
+
+class SocketSession:
+    """A live socket: its greeting, then its client frames until it closes."""
+
+    __slots__ = ("client_close_code", "conn", "context", "frames", "reading", "websocket")
+
+    def __init__(self, context: AppContext, websocket: WebSocket, conn: ClientConnection) -> None:
+        self.context = context
+        self.websocket = websocket
+        self.conn = conn
+        self.frames = ClientFrames(context, conn)
+        self.client_close_code: int | None = None
+        self.reading = False
+
+    @property
+    def close_code(self) -> int | None:
+        """Who closed, with what: this side's code, else the client's."""
+        return self.conn.close_code or self.client_close_code
+
+    async def greet(self, greeting: _Greeting) -> None:
+        """`hello`, then what was missed: all taken within `ws_replay_timeout_seconds`, or Refused
+        (1013, the client resumes later from the last message it got).
+
+        One deadline for the whole greeting rather than one per write: a peer that reads just
+        enough to keep each write going would otherwise keep up to `ws_replay_limit` messages
+        (megabytes) in memory here for as long as it likes. Whatever the outcome, the replay is
+        let go on the way out (a close may still wait for the peer)."""
+        conn = self.conn
+        hello = greeting.hello
+        hello.online = [m.public() for m in await self.context.hub.online(conn.room_id)]
+        conn.skip_up_to = greeting.skip_up_to
+        try:
+            async with asyncio.timeout(self.context.settings.ws_replay_timeout_seconds):
+                await conn.send_now(encode(hello))
+                if greeting.gap:
+                    await conn.send_now(encode(Gap()))
+                for message in greeting.missed:
+                    if conn.close_code is not None:
+                        break  # closed meanwhile (signed out, outbox overflowed): going live says so
+                    await conn.send_now(encode(MessageFrame(message=message)))
+        except TimeoutError:
+            raise Refused(CloseCode.TRY_LATER, "replay not taken in time") from None
+        finally:
+            greeting.missed.clear()
+
+    async def read_until_closed(self) -> None:
+        """Read frames until the client leaves, or until this side has closed the socket (or
+        given up on a peer that does not read): then reading any further is pointless."""
+        reader = asyncio.current_task()
+        assert reader is not None
+        self.reading = True
+
+        def finished() -> None:
+            if self.reading:
+                reader.cancel()
+
+        self.conn.go_live(finished)
+        receive, handle = self.websocket.receive, self.frames.handle
+        try:
+            while True:
+                event = await receive()
+                if event["type"] == "websocket.disconnect":
+                    self.client_close_code = event.get("code")
+                    return
+                await handle(event.get("text"))
+        except asyncio.CancelledError:
+            if self.conn.close_code is None:
+                raise  # cancelled from outside (shutdown): not ours to swallow
+            reader.uncancel()
+        finally:
+            self.reading = False
