@@ -24,8 +24,8 @@ from app.errors import AppError
 from app.logs import configure_logging
 from app.metrics import SOCKETS, MetricsMiddleware, metrics_endpoint
 from app.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
+from app.pages import serve_pages
 from app.server_internals import fast_writes
-from app.web import serve_pages
 
 log = logging.getLogger(__name__)
 
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None) -> "ChatApp":
         summary="Rooms, messages and real-time delivery over WebSockets.",
         description="The WebSocket protocol is at `/ws/{room_id}`; its frames' JSON Schema at `/api/v1/ws-schema`.",
         lifespan=lifespan,
-        docs_url=None,  # served by app.web from local files
+        docs_url=None,  # served by app.pages from local files
         redoc_url=None,
         max_body_size=settings.max_request_bytes,
     )

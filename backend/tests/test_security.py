@@ -4,7 +4,7 @@ from pathlib import Path
 
 import httpx
 
-from app.web import inline_script_hashes
+from app.pages import inline_script_hashes
 from tests.support.accounts import Account
 from tests.support.servers import LiveServer, ServerFactory, SettingsFactory
 from tests.support.sockets import open_socket

@@ -11,7 +11,7 @@ from app.realtime.frames import frames_json_schema
 from app.schemas import Health, Readiness
 
 # A path of the API asked with a method it does not take: 405 with `Allow`, from the `/api/...`
-# catch-all of app/web.py.
+# catch-all of app/pages.py.
 api_router = APIRouter()
 api_router.include_router(auth.router)
 api_router.include_router(rooms.router)
