@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+from abc import ABC, abstractmethod
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,8 +59,24 @@ def free_port() -> int:
         return port
 
 
+class OnLoopback(ABC):
+    """A server of the test's on 127.0.0.1: its `port`, and the URLs clients use."""
+
+    @property
+    @abstractmethod
+    def port(self) -> int: ...
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def ws_url(self) -> str:
+        return f"ws://127.0.0.1:{self.port}"
+
+
 @dataclass
-class LiveServer:
+class LiveServer(OnLoopback):
     """The app, served by a real uvicorn server in the test's event loop on a socket of its own."""
 
     settings: Settings
@@ -72,14 +89,6 @@ class LiveServer:
     def port(self) -> int:
         port: int = self.listener.getsockname()[1]
         return port
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
 
     @property
     def context(self) -> AppContext:
@@ -119,17 +128,17 @@ async def start_server(settings: Settings) -> LiveServer:
     return LiveServer(settings, app, server, listener, asyncio.create_task(server.main_loop()))
 
 
-class ServerProcess:
+class ServerProcess(OnLoopback):
     """`python -m app.server` as a real process (what `make run` starts), on a free port."""
 
     def __init__(self, settings: Settings, log_path: Path, **env: str) -> None:
         self.settings = settings
-        self.port = free_port()
+        self._port = free_port()
         self.log_path = log_path
         self.env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "DATA_DIR": str(settings.data_dir),
-            "PORT": str(self.port),
+            "PORT": str(self._port),
             "BCRYPT_ROUNDS": "4",
             **{name.upper(): value for name, value in LIMITS_OFF.items()},
             "PRESENCE_GRACE_SECONDS": str(settings.presence_grace_seconds),
@@ -141,16 +150,12 @@ class ServerProcess:
         self.process: subprocess.Popen[bytes] | None = None
 
     @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def ws_url(self) -> str:
-        return f"ws://127.0.0.1:{self.port}"
+    def port(self) -> int:
+        return self._port
 
     def on_port(self, port: int) -> "ServerProcess":
         """Listen on `port` instead (a restart where the clients expect the server)."""
-        self.port = port
+        self._port = port
         self.env["PORT"] = str(port)
         return self
 
