@@ -109,19 +109,12 @@ class SharedCounts:
     def available(self) -> bool:
         return time.monotonic() >= self._paused_until
 
-    async def hit(self, item: RateLimitItem, ids: list[str]) -> float | None:
-        """Count one event; over the limit, count nothing and return the wait."""
+    async def ask(self, item: RateLimitItem, ids: list[str], *, count: bool) -> float | None:
+        """The wait if this event (`count`: counted, unless over) or one more would be over the
+        limit, else None."""
         try:
-            wait = None if await self._windows.hit(item, *ids) else await self._wait(item, ids)
-        except (StorageError, RedisError, OSError) as exc:
-            raise self._failed(exc) from exc
-        self._answered()
-        return wait
-
-    async def retry_after(self, item: RateLimitItem, ids: list[str]) -> float | None:
-        """The wait if one more event would be over the limit, else None; counts nothing."""
-        try:
-            wait = None if await self._windows.test(item, *ids) else await self._wait(item, ids)
+            allowed = await (self._windows.hit if count else self._windows.test)(item, *ids)
+            wait = None if allowed else await self._wait(item, ids)
         except (StorageError, RedisError, OSError) as exc:
             raise self._failed(exc) from exc
         self._answered()
@@ -169,13 +162,13 @@ class Limit:
     async def hit(self, key: Key) -> None:
         """Count one event for `key`; over the limit, count nothing and raise RateLimited."""
         if self.enabled:
-            self._raise_if_waiting(await self._hit(key))
+            self._raise_if_waiting(await self._ask(key, count=True))
 
     async def check(self, keys: Iterable[Key]) -> None:
         """Raise RateLimited if one more event for any of `keys` would be over; count nothing."""
         if not self.enabled:
             return
-        waits = [wait for wait in [await self._retry_after(key) for key in keys] if wait is not None]
+        waits = [wait for wait in [await self._ask(key, count=False) for key in keys] if wait is not None]
         if waits:
             self._raise_if_waiting(max(waits))
 
@@ -183,25 +176,17 @@ class Limit:
         """Count one event for each of `keys`, never raising (those already over stay over)."""
         if self.enabled:
             for key in keys:
-                await self._hit(key)
+                await self._ask(key, count=True)
 
-    async def _hit(self, key: Key) -> float | None:
+    async def _ask(self, key: Key, *, count: bool) -> float | None:
+        """The shared count while Redis answers, this process's otherwise."""
         if self._shared is not None and self._shared.available:
             assert self._item is not None
             try:
-                return await self._shared.hit(self._item, self._ids(key))
+                return await self._shared.ask(self._item, self._ids(key), count=count)
             except SharedCountsDown:
                 pass
-        return self._local.hit(key)
-
-    async def _retry_after(self, key: Key) -> float | None:
-        if self._shared is not None and self._shared.available:
-            assert self._item is not None
-            try:
-                return await self._shared.retry_after(self._item, self._ids(key))
-            except SharedCountsDown:
-                pass
-        return self._local.retry_after(key)
+        return self._local.hit(key) if count else self._local.retry_after(key)
 
     def _ids(self, key: Key) -> list[str]:
         return [self.kind, *(str(part) for part in key)]
