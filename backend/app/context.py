@@ -3,15 +3,17 @@
 import asyncio
 import logging
 from dataclasses import dataclass
+from functools import partial
 from typing import Literal
 
 from redis.asyncio import Redis
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.config import Settings
 from app.database import Transactions, create_engine, create_session_factory
 from app.errors import Conflict
+from app.models import User
 from app.ratelimit import RateLimits
 from app.realtime.broker import Broker, LocalBroker, RedisBroker
 from app.realtime.delivery import Delivery
@@ -19,6 +21,7 @@ from app.realtime.hub import RoomHub
 from app.realtime.presence import MemoryPresence, PresenceStore, RedisPresence
 from app.schemas import Readiness, UserCreate
 from app.security import PasswordHasher, TokenCodec
+from app.services.access import member_room_ids
 from app.services.admin import AdminService
 from app.services.auth import AuthService
 from app.services.direct import DirectRoomService
@@ -31,6 +34,13 @@ from app.services.rooms import RoomService
 from app.services.search import SearchService
 
 log = logging.getLogger(__name__)
+
+
+async def user_rooms(sessions: async_sessionmaker[AsyncSession], user_id: int) -> tuple[str, list[int]]:
+    """A user's name and rooms: who hears that a user whose process died has gone offline."""
+    async with sessions() as session:
+        username = await session.scalar(select(User.username).where(User.id == user_id))
+        return username or "", await member_room_ids(session, user_id)
 
 
 @dataclass
@@ -63,7 +73,7 @@ class AppContext:
             presence = RedisPresence(redis, settings.redis_prefix)
         else:
             broker, presence = LocalBroker(), MemoryPresence()
-        hub = RoomHub(broker, presence, settings.presence_grace_seconds)
+        hub = RoomHub(broker, presence, settings.presence_grace_seconds, partial(user_rooms, sessions))
         events = Delivery(broker)  # the services' domain events, as frames to every process
         limits = RateLimits(settings)
         auth = AuthService(
@@ -84,7 +94,7 @@ class AppContext:
             settings.max_message_length,
             settings.ws_replay_limit,
         )
-        rooms = RoomService(hub.online_ids, limits)
+        rooms = RoomService(hub.online_among, limits)
         return cls(
             settings=settings,
             engine=engine,

@@ -3,9 +3,9 @@ change is committed. They know nothing of sockets: app/realtime/delivery.py turn
 frames and close codes of the wire."""
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Literal, Protocol
 
-from app.schemas import MessageOut, UserPublic
+from app.schemas import MessageOut, RoomOut, UserPublic
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,11 +48,30 @@ class UserTyping:
 
 
 @dataclass(frozen=True, slots=True)
+class MemberJoined:
+    """The user became a member (joined, was added, created the room, a DM started): the room's
+    traffic starts for them. `room` is the room as that user sees it."""
+
+    user_id: int
+    room: RoomOut
+
+
+@dataclass(frozen=True, slots=True)
 class MemberLeft:
     """The user left the room, or was removed from it: the room's traffic stops for them."""
 
     room_id: int
     user_id: int
+    reason: Literal["left", "removed"] = "left"
+
+
+@dataclass(frozen=True, slots=True)
+class RoomUpdated:
+    """The room was renamed, or its topic changed."""
+
+    room_id: int
+    name: str
+    topic: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,7 +96,9 @@ DomainEvent = (
     | ReactionChanged
     | ReadMarkerMoved
     | UserTyping
+    | MemberJoined
     | MemberLeft
+    | RoomUpdated
     | RoomDeleted
     | UserDeactivated
     | DeviceSignedOut

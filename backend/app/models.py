@@ -118,6 +118,8 @@ class Room(Base):
     # Direct rooms only: "<lower user id>:<higher user id>". Unique, so two people have one
     # direct room however many times (or however concurrently) it is asked for.
     dm_key: Mapped[str | None] = mapped_column(String(41))
+    # Set by the owner or an admin (PATCH /rooms/{id}); never on direct rooms.
+    topic: Mapped[str | None] = mapped_column(String(250))
 
     __table_args__ = (Index("ix_rooms_dm_key", "dm_key", unique=True),)
 

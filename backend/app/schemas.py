@@ -34,15 +34,27 @@ def room_name(value: str) -> str:
     return name
 
 
+def room_topic(value: str | None) -> str | None:
+    topic = storable_text(value).strip() if value is not None else ""
+    if len(topic) > 250:
+        raise ValueError("must be at most 250 characters once trimmed")
+    return topic or None  # blank clears the topic
+
+
 # What the validators here and in the message service enforce, as JSON Schema patterns, so
 # /openapi.json (and the clients and fuzzers that read it) say it too; the validators keep their
 # own error messages.
 NO_NUL = r"^[^\x00]*$"
+# What str.strip() trims, spelled out: `\s` is another set in JSON Schema (ECMA-262) and another
+# again in Python's re (Unicode or ASCII), so a pattern with it says other than the validators.
+SPACE = r"\t-\r\x1c- \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
 
 
-def trimmed_text(max_length: int) -> str:
-    """1 to `max_length` characters once trimmed (of what str.strip() trims), and no NUL."""
-    return rf"^\s*[^\s\x00](?:[^\x00]{{0,{max_length - 2}}}[^\s\x00])?\s*$"
+def trimmed_text(max_length: int, *, or_blank: bool = False) -> str:
+    """1 to `max_length` characters once trimmed (of what str.strip() trims), and no NUL; `or_blank`:
+    or nothing but spaces."""
+    text = rf"[^{SPACE}\x00](?:[^\x00]{{0,{max_length - 2}}}[^{SPACE}\x00])?"
+    return rf"^[{SPACE}]*{f'(?:{text})?' if or_blank else text}[{SPACE}]*$"
 
 
 DEFAULT_MAX_MESSAGE_LENGTH = 4000  # MAX_MESSAGE_LENGTH's default (app/config.py)
@@ -60,6 +72,12 @@ Password = Annotated[
     AfterValidator(password_bytes),
 ]
 RoomName = Annotated[str, Field(json_schema_extra={"pattern": trimmed_text(64)}), AfterValidator(room_name)]
+_TopicText = Annotated[str, Field(json_schema_extra={"pattern": trimmed_text(250, or_blank=True)})]
+RoomTopic = Annotated[
+    _TopicText | None,
+    Field(description="at most 250 characters once trimmed; empty or null clears it"),
+    AfterValidator(room_topic),
+]
 ClientId = Annotated[
     str,
     StringConstraints(min_length=1, max_length=64),
@@ -115,6 +133,11 @@ class RefreshRequest(BaseModel):
     refresh_token: Annotated[str, Field(min_length=1, max_length=512)]
 
 
+class UserPage(BaseModel):
+    users: list[UserPublic]
+    has_more: bool = Field(description="more match: ask again with `after` = the last username")
+
+
 class SessionOut(Schema):
     id: int
     created_at: dt.datetime
@@ -143,6 +166,15 @@ class RoomOut(Schema):
     last_read_id: int | None = Field(default=None, description="the caller's read marker (null: nothing read)")
     unread_count: int = Field(default=0, description="messages after the read marker, by others, not deleted")
     is_direct: bool = Field(default=False, description="a direct room of two people, named after the other one")
+    topic: str | None = Field(default=None, description="set by the owner; null: none")
+    last_message_id: int | None = Field(default=None, description="the room's newest message id (null: none yet)")
+
+
+class RoomUpdate(BaseModel):
+    """Only the fields sent change: an absent `topic` stays, a null or empty one is cleared."""
+
+    name: RoomName | None = None  # null: unchanged
+    topic: RoomTopic = None
 
 
 class MemberOut(BaseModel):

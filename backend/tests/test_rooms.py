@@ -22,6 +22,8 @@ async def test_create_room_makes_the_caller_owner_and_member(client: httpx.Async
         "created_at",
         "member_count",
         "joined",
+        "topic",
+        "last_message_id",
         "last_read_id",
         "unread_count",
         "is_direct",

@@ -16,9 +16,11 @@ def test_the_websocket_endpoint_is_a_route_of_a_router_ahead_of_the_http_app(ser
     app = server.app
     assert isinstance(app, ChatApp) and isinstance(app.sockets, Router)
     assert app.sockets.default == app.serve_http  # every other WebSocket path: the HTTP app
-    room = app.sockets.routes[0]
-    assert isinstance(room, WebSocketRoute) and isinstance(room.endpoint, RoomSockets)
-    assert room.path == "/ws/{room_id:int}"
+    user, room = app.sockets.routes[:2]
+    assert isinstance(user, WebSocketRoute) and isinstance(user.endpoint, RoomSockets)
+    assert isinstance(room, WebSocketRoute) and room.endpoint is user.endpoint
+    assert (user.path, room.path) == ("/ws", "/ws/{room_id:int}")
+    assert app.sockets.url_path_for("user_socket") == "/ws"
     assert app.sockets.url_path_for("room_socket", room_id=42) == "/ws/42"
 
 

@@ -236,7 +236,8 @@ async def test_typing_reaches_others_but_not_the_typist(
     sockets.append(a2 := await join(server, alice))  # alice's other tab
     sockets.append(b := await join(server, bob))
     await a.send({"type": "typing"})
-    assert await b.recv_type("typing") == {"type": "typing", "user": {"id": alice.id, "username": "alice"}}
+    typing = await b.recv_type("typing")
+    assert typing == {"type": "typing", "room_id": 1, "user": {"id": alice.id, "username": "alice"}}
     # Bob's copy went out with alice's, had there been one: her tabs would have it before a pong.
     for tab in (a, a2):
         assert [f for f in await tab.frames_before_pong() if f["type"] == "typing"] == []

@@ -13,7 +13,8 @@ from tests.support.sockets import Frame, Socket, join, on_both_write_paths, open
 
 
 def presence(event: str, account: Account) -> Frame:
-    return {"type": "presence", "event": event, "user": {"id": account.id, "username": account.username}}
+    user = {"id": account.id, "username": account.username}
+    return {"type": "presence", "event": event, "online": event == "join", "user": user}
 
 
 async def presence_until_a_visit_ends(server: LiveServer, observer: Socket, visitor: Account) -> list[Frame]:

@@ -1,10 +1,10 @@
-"""Rooms: list, create, read, join, leave, members."""
+"""Rooms: list, create, read, change, join, leave, members."""
 
 from fastapi import APIRouter, Response, status
 
 from app.api.deps import Context, CurrentUser, PathId, SessionDep
 from app.api.responses import AUTHENTICATED, DATABASE, WITH_BODY, errors
-from app.schemas import MemberAdd, MemberOut, RoomCreate, RoomOut
+from app.schemas import MemberAdd, MemberOut, RoomCreate, RoomOut, RoomUpdate
 
 router = APIRouter(prefix="/rooms", tags=["rooms"], responses=errors(*AUTHENTICATED, *DATABASE))
 
@@ -27,6 +27,14 @@ async def read_room(room_id: PathId, user: CurrentUser, context: Context, sessio
     return await context.rooms.get(session, user, room_id)
 
 
+@router.patch("/{room_id}", responses=errors(*WITH_BODY, 404, 409, 429))
+async def update_room(
+    room_id: PathId, data: RoomUpdate, user: CurrentUser, context: Context, session: SessionDep
+) -> RoomOut:
+    """Rename the room or set its topic (its owner or an admin; not a direct room): members get `room_updated`."""
+    return await context.rooms.update(session, user, room_id, data)
+
+
 @router.post("/{room_id}/join", responses=errors(404))
 async def join_room(room_id: PathId, user: CurrentUser, context: Context, session: SessionDep) -> RoomOut:
     """Join a public room (idempotent)."""
@@ -46,9 +54,19 @@ async def list_members(room_id: PathId, user: CurrentUser, context: Context, ses
     return await context.rooms.members(session, user, room_id)
 
 
-@router.post("/{room_id}/members", responses=errors(*WITH_BODY, 404, 429))
+@router.post("/{room_id}/members", responses=errors(*WITH_BODY, 404, 409, 429))
 async def add_member(
     room_id: PathId, data: MemberAdd, user: CurrentUser, context: Context, session: SessionDep
 ) -> MemberOut:
     """Add someone to the room (its owner or an admin): how private rooms invite people."""
     return await context.rooms.add_member(session, user, room_id, data.username)
+
+
+@router.delete("/{room_id}/members/{user_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404, 409, 429))
+async def remove_member(
+    room_id: PathId, user_id: PathId, user: CurrentUser, context: Context, session: SessionDep
+) -> Response:
+    """Remove a member (its owner or an admin; not the owner, not oneself: see leave); their sockets get
+    `room_removed` ("removed")."""
+    await context.rooms.remove_member(session, user, room_id, user_id)
+    return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from app.api import admin, auth, direct, messages, reactions, read_state, rooms, search
+from app.api import admin, auth, direct, messages, reactions, read_state, rooms, search, users
 from app.api.deps import Context
 from app.realtime.frames import frames_json_schema
 from app.schemas import Health, Readiness
@@ -21,6 +21,7 @@ api_router.include_router(read_state.router)
 api_router.include_router(reactions.router)
 api_router.include_router(search.router)
 api_router.include_router(direct.router)
+api_router.include_router(users.router)
 
 
 @api_router.get("/ws-schema", tags=["websocket"])

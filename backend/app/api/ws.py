@@ -1,4 +1,4 @@
-"""The WebSocket routes, `/ws/{room_id}`: a Starlette router that main.ChatApp serves ahead of
+"""The WebSocket routes, `/ws` and `/ws/{room_id}`: a Starlette router that main.ChatApp serves ahead of
 the HTTP app, so that a socket meets none of the HTTP layers. What a socket does is in
 realtime/session.py."""
 
@@ -15,6 +15,7 @@ def socket_router(fast_writes: FastWrites | None, default: ASGIApp) -> Router:
     endpoint = RoomSockets(fast_writes)
     return Router(
         [
+            WebSocketRoute("/ws", endpoint, name="user_socket"),
             WebSocketRoute("/ws/{room_id:int}", endpoint, name="room_socket"),
             # Any other path under /ws/ names no room: accepted, then closed 4404.
             WebSocketRoute("/ws/{rest:path}", endpoint, name="no_room_socket"),

@@ -1,7 +1,7 @@
 """Who may open a socket, to which room: token, origin, per-user cap, `since`; refusals carry
 the close code docs/api.md gives."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fastapi import WebSocket
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -11,6 +11,7 @@ from app.database import DATABASE_DOWN
 from app.errors import Forbidden, NotAuthenticated, NotFound
 from app.realtime.frames import CloseCode, Hello
 from app.realtime.presence import Member
+from app.services.access import member_room_ids, room_members
 
 
 class Refused(Exception):
@@ -25,7 +26,11 @@ class Admission:
     member: Member
     session_id: int
     expires_at: float
-    hello: Hello
+    # /ws/{room_id} only (a /ws socket reads its rooms once attached): the greeting, the rooms
+    # whose members hear of the user's presence, and the room's members (id, username).
+    hello: Hello | None = None
+    member_rooms: list[int] = field(default_factory=list)
+    room_members: list[tuple[int, str]] = field(default_factory=list)
 
 
 def bearer_token(websocket: WebSocket) -> tuple[str | None, str | None]:
@@ -61,28 +66,33 @@ def check_origin(websocket: WebSocket, allowed: list[str]) -> None:
         raise Refused(CloseCode.POLICY, "origin not allowed")
 
 
-async def admit(context: AppContext, db: AsyncSession, token: str | None, room_id: int) -> Admission:
-    """Who is connecting, to which room (a public room the caller has not joined is joined)."""
+async def admit(context: AppContext, db: AsyncSession, token: str | None, room_id: int | None) -> Admission:
+    """Who is connecting, to which room (a public room the caller has not joined is joined);
+    `room_id` None: a /ws socket, for every room of the caller."""
     if not token:
         raise Refused(CloseCode.UNAUTHENTICATED, "missing token")
     try:
         caller = await context.auth.authenticate(db, token)
+        member = Member(caller.user.id, caller.user.username)
+        if room_id is None:
+            return Admission(member, caller.session_id, caller.expires_at)
         try:
-            room, last_id = await context.rooms.get_with_newest(db, caller.user, room_id)
+            room = await context.rooms.get(db, caller.user, room_id)
         except NotFound:
             exists = await context.rooms.exists(db, room_id)
             raise Refused(CloseCode.FORBIDDEN if exists else CloseCode.NO_ROOM, "room not available") from None
         if not room.joined:  # a public room: connecting joins it
             room = await context.rooms.join(db, caller.user, room_id)
+        rooms_of_member = await member_room_ids(db, member.id)
+        members = await room_members(db, room_id)
     except NotAuthenticated as exc:
         raise Refused(CloseCode.UNAUTHENTICATED, exc.detail) from None
     except Forbidden as exc:
         raise Refused(CloseCode.FORBIDDEN, exc.detail) from None
     except DATABASE_DOWN:
         raise Refused(CloseCode.TRY_LATER, "database unavailable") from None
-    member = Member(caller.user.id, caller.user.username)
-    hello = Hello(room=room, user=member.public(), online=[], last_message_id=last_id)
-    return Admission(member, caller.session_id, caller.expires_at, hello)
+    hello = Hello(room=room, user=member.public(), online=[], last_message_id=room.last_message_id)
+    return Admission(member, caller.session_id, caller.expires_at, hello, rooms_of_member, members)
 
 
 def check_connection_cap(context: AppContext, user_id: int) -> None:

@@ -8,7 +8,7 @@ import asyncio
 import contextlib
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -23,10 +23,15 @@ log = logging.getLogger(__name__)
 
 EventKind = Literal[
     "room",  # send `frame` to the room's sockets (but not to `user_id`'s when `skip_user`)
-    "room_closed",  # send `frame`, then close the room's sockets with `close_code`
+    "room_closed",  # the room is gone: its /ws/{room_id} sockets get `frame` and close with
+    # `close_code`; /ws sockets stop receiving it and are told so
     "user_frame",  # send `frame` to every socket of `user_id`
-    "user_closed",  # close every socket of `user_id` (in `room_id` only, when given)
+    "user_closed",  # close every socket of `user_id`
     "session_closed",  # close every socket opened with `session_id`'s access tokens
+    "member_added",  # `user_id`'s /ws sockets start receiving `room_id`, then get `frame`
+    "member_removed",  # `user_id`'s /ws sockets stop receiving `room_id` and get `frame`; their
+    # /ws/{room_id} sockets of that room close with `close_code`
+    "presence",  # `user_id` came online or went offline: `frame` to the sockets of `rooms`
 ]
 
 
@@ -40,13 +45,17 @@ class Event:
     skip_user: bool = False
     session_id: int | None = None
     close_code: int | None = None
+    rooms: tuple[int, ...] | None = None
 
     def encode(self) -> bytes:
         return orjson.dumps({k: v for k, v in asdict(self).items() if v not in (None, False)})
 
     @classmethod
     def decode(cls, data: bytes) -> "Event":
-        return cls(**orjson.loads(data))
+        fields = orjson.loads(data)
+        if "rooms" in fields:
+            fields["rooms"] = tuple(fields["rooms"])
+        return cls(**fields)
 
 
 EventHandler = Callable[[Event], None]
@@ -66,8 +75,8 @@ class Broker(ABC):
     async def publish(self, event: Event) -> None:
         """Deliver to every process's hub (this one's included)."""
 
-    async def subscribe(self, room_id: int) -> None:  # noqa: B027 (optional hook)
-        """Called before the first local socket of a room starts; returns once events flow."""
+    async def subscribe(self, room_ids: Collection[int]) -> None:  # noqa: B027 (optional hook)
+        """Called before the first local socket of these rooms starts; returns once events flow."""
 
     async def unsubscribe(self, room_id: int) -> None:  # noqa: B027 (optional hook)
         """Called after the last local socket of a room has gone."""
@@ -136,10 +145,10 @@ class RedisBroker(Broker):
         # Degraded: the other processes miss it (their clients catch up with `since`), ours do not.
         self._handler(event)
 
-    async def subscribe(self, room_id: int) -> None:
-        self._rooms.add(room_id)
+    async def subscribe(self, room_ids: Collection[int]) -> None:
+        self._rooms.update(room_ids)
         if self._healthy and self._pubsub is not None:
-            await self._subscribe_confirmed(self._pubsub, [self._channel(room_id)])
+            await self._subscribe_confirmed(self._pubsub, [self._channel(room_id) for room_id in room_ids])
 
     async def unsubscribe(self, room_id: int) -> None:
         self._rooms.discard(room_id)
@@ -208,7 +217,7 @@ class RedisBroker(Broker):
                     # resuming with `since` cannot find what lies between ids already seen: tell
                     # this process's sockets to fetch what they may have missed from history.
                     for room_id in sorted(self._rooms):
-                        self._handler(Event("room", room_id=room_id, frame=encode(Gap())))
+                        self._handler(Event("room", room_id=room_id, frame=encode(Gap(room_id=room_id))))
                 delay = self.RETRY_SECONDS
                 await asyncio.wait({reader})  # ends when the connection fails or _mark_down cancels it
             except asyncio.CancelledError:

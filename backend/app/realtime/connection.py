@@ -52,8 +52,9 @@ class ClientConnection:
         "limit",
         "member",
         "room_id",
+        "rooms",
         "session_id",
-        "skip_up_to",
+        "skip",
     )
 
     def __init__(
@@ -68,17 +69,20 @@ class ClientConnection:
         self._send = send
         self._direct = direct
         self.member = member
+        # The room of a /ws/{room_id} socket; 0 for a /ws socket, which follows the user's membership.
         self.room_id = room_id
+        # The rooms whose frames this socket receives (kept by the hub).
+        self.rooms: set[int] = {room_id} if room_id else set()
         self.session_id = session_id
         self.limit = limit
-        # (frame, message id), or (None, close code): close once the frames before it are out.
-        self._outbox: deque[tuple[OutFrame | None, int]] = deque()
+        # (frame, message id, room id), or (None, close code, 0): close once the frames before it are out.
+        self._outbox: deque[tuple[OutFrame | None, int, int]] = deque()
         self._drain_task: asyncio.Task[None] | None = None
         self._live = False
         self._on_finished: Callable[[], None] = lambda: None
         self.close_code: int | None = None
-        # While a resume is replayed, live copies of the replayed messages are dropped.
-        self.skip_up_to = 0
+        # Per room, the newest message a resume replayed: live copies of those are dropped.
+        self.skip: dict[int, int] = {}
         self.expiry_timer: asyncio.TimerHandle | None = None
 
     async def send_now(self, text: str) -> None:
@@ -92,8 +96,13 @@ class ClientConnection:
         if self._outbox or self.close_code is not None:
             self._start_drain()
 
-    def push(self, frame: OutFrame, message_id: int = 0) -> None:
-        if self.close_code is not None or (message_id and message_id <= self.skip_up_to):
+    @property
+    def follows_membership(self) -> bool:
+        """A /ws socket: rooms come and go with the user's memberships."""
+        return not self.room_id
+
+    def push(self, frame: OutFrame, message_id: int = 0, room_id: int = 0) -> None:
+        if self.close_code is not None or (message_id and message_id <= self.skip.get(room_id, 0)):
             return
         direct = self._direct
         if self._live and not self._outbox and self._drain_task is None and direct is not None and direct.writable():
@@ -102,7 +111,7 @@ class ClientConnection:
         if len(self._outbox) >= self.limit:
             self.close(CloseCode.TRY_LATER)  # the client resumes with `since`
             return
-        self._outbox.append((frame, message_id))
+        self._outbox.append((frame, message_id, room_id))
         self._start_drain()
 
     def push_text(self, text: str) -> None:
@@ -113,7 +122,7 @@ class ClientConnection:
         if self.close_code is not None:
             return
         if after_pending:
-            self._outbox.append((None, code))
+            self._outbox.append((None, code, 0))
         else:
             self.close_code = code
             self._outbox.clear()
@@ -143,10 +152,10 @@ class ClientConnection:
         outbox, send = self._outbox, self._send
         try:
             while outbox and self.close_code is None:
-                frame, number = outbox.popleft()
+                frame, number, room_id = outbox.popleft()
                 if frame is None:
                     self.close_code = number
-                elif not number or number > self.skip_up_to:
+                elif not number or number > self.skip.get(room_id, 0):
                     direct = self._direct
                     if direct is not None and direct.writable():
                         direct.write(frame.wire)

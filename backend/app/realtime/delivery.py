@@ -42,11 +42,20 @@ def wire_event(event: events.DomainEvent) -> Event:
             return Event("user_frame", user_id=user_id, frame=frame)
         case events.UserTyping(room_id=room_id, user=user):
             # Not to the typist's own sockets.
-            frame = encode(frames.TypingNotice(user=user))
+            frame = encode(frames.TypingNotice(room_id=room_id, user=user))
             return Event("room", room_id=room_id, frame=frame, user_id=user.id, skip_user=True)
-        case events.MemberLeft(room_id=room_id, user_id=user_id):
-            # Their sockets in the room stop receiving it (they may join again).
-            return Event("user_closed", room_id=room_id, user_id=user_id, close_code=CloseCode.FORBIDDEN)
+        case events.MemberJoined(user_id=user_id, room=room):
+            frame = encode(frames.RoomAdded(room=room))
+            return Event("member_added", room_id=room.id, user_id=user_id, frame=frame)
+        case events.MemberLeft(room_id=room_id, user_id=user_id, reason=reason):
+            # Their sockets stop receiving the room (they may join again).
+            frame = encode(frames.RoomRemoved(room_id=room_id, reason=reason))
+            return Event(
+                "member_removed", room_id=room_id, user_id=user_id, frame=frame, close_code=CloseCode.FORBIDDEN
+            )
+        case events.RoomUpdated(room_id=room_id, name=name, topic=topic):
+            frame = encode(frames.RoomUpdated(room_id=room_id, name=name, topic=topic))
+            return Event("room", room_id=room_id, frame=frame)
         case events.RoomDeleted(room_id=room_id):
             frame = encode(frames.RoomDeleted(room_id=room_id))
             return Event("room_closed", room_id=room_id, frame=frame, close_code=CloseCode.NO_ROOM)

@@ -29,14 +29,19 @@ class Frame(BaseModel):
 # --- client -> server ------------------------------------------------------------------------
 
 
+RoomId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+
+
 class SendMessage(Frame):
     type: Literal["message"]
     body: MessageBody
     client_id: ClientId | None = None
+    room_id: RoomId | None = Field(default=None, description="required on /ws; on /ws/{room_id}, that room or absent")
 
 
 class Typing(Frame):
     type: Literal["typing"]
+    room_id: RoomId | None = Field(default=None, description="required on /ws; on /ws/{room_id}, that room or absent")
 
 
 class Ping(Frame):
@@ -56,11 +61,17 @@ client_frame_adapter: TypeAdapter[SendMessage | Typing | Ping | Auth] = TypeAdap
 
 
 class Hello(Frame):
+    """The first frame. On /ws/{room_id}: `room`, its newest message id and who of its members
+    is online. On /ws: `rooms` (every room the user is a member of, each with its newest message
+    id and unread count), the newest message id of them all, and who is online among the people
+    the user shares a room with."""
+
     type: Literal["hello"] = "hello"
-    room: RoomOut
     user: UserPublic
     online: list[UserPublic]
     last_message_id: int | None
+    room: RoomOut | None = Field(default=None, description="/ws/{room_id} only")
+    rooms: list[RoomOut] | None = Field(default=None, description="/ws only")
 
 
 class MessageFrame(Frame):
@@ -80,13 +91,19 @@ class MessageDeleted(Frame):
 
 
 class Presence(Frame):
+    """Someone the user shares a room with came online (their first socket anywhere) or went
+    offline (their last socket closed, after the grace period). `event` says the same as
+    `online` ("join": online, "leave": offline), kept for the clients of the first contract."""
+
     type: Literal["presence"] = "presence"
     event: Literal["join", "leave"]
+    online: bool
     user: UserPublic
 
 
 class TypingNotice(Frame):
     type: Literal["typing"] = "typing"
+    room_id: int
     user: UserPublic
 
 
@@ -98,6 +115,7 @@ class Gap(Frame):
     """More messages were missed than a resume replays: fetch the older ones from /chat/history."""
 
     type: Literal["gap"] = "gap"
+    room_id: int | None = Field(default=None, description="the room whose history to fetch (null: every room)")
 
 
 class ErrorFrame(Frame):
@@ -105,11 +123,38 @@ class ErrorFrame(Frame):
     code: Literal["bad_request", "invalid_message", "rate_limited", "forbidden", "unavailable"]
     detail: str
     retry_after: float | None = None
+    client_id: str | None = Field(default=None, description="the refused send's client_id, when it had one")
+    room_id: int | None = Field(default=None, description="the room the refused frame named, on /ws")
 
 
 class RoomDeleted(Frame):
     type: Literal["room_deleted"] = "room_deleted"
     room_id: int
+
+
+class RoomAdded(Frame):
+    """/ws: the user became a member (joined, was added, created the room, a DM started); the
+    room's frames flow on this socket from now on."""
+
+    type: Literal["room_added"] = "room_added"
+    room: RoomOut
+
+
+class RoomRemoved(Frame):
+    """/ws: the room's frames stop on this socket: the user left it, was removed, or it was deleted."""
+
+    type: Literal["room_removed"] = "room_removed"
+    room_id: int
+    reason: Literal["left", "removed", "deleted"]
+
+
+class RoomUpdated(Frame):
+    """The room was renamed or its topic changed (both sockets)."""
+
+    type: Literal["room_updated"] = "room_updated"
+    room_id: int
+    name: str
+    topic: str | None
 
 
 class ReactionFrame(Frame):
@@ -143,6 +188,9 @@ ServerFrame = Annotated[
     | Gap
     | ErrorFrame
     | RoomDeleted
+    | RoomAdded
+    | RoomRemoved
+    | RoomUpdated
     | ReactionFrame
     | ReadFrame,
     Field(discriminator="type"),

@@ -2,17 +2,21 @@
 
 Fan-out never waits on a socket: each event's frame is serialised once, and handed to each
 socket of the room, which writes it at once or queues it (see realtime/connection.py). A
-socket that falls too far behind is closed (1013) and catches up with `since` on return."""
+socket that falls too far behind is closed (1013) and catches up with `since` on return.
+
+A /ws/{room_id} socket receives one room; a /ws socket every room of its user, joining and
+leaving rooms as the user's memberships change (`member_added` / `member_removed` events)."""
 
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable
-from typing import Literal, TypeVar
+from collections.abc import Awaitable, Callable, Collection, Coroutine
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
 
 from app.realtime.broker import Broker, Event
 from app.realtime.connection import ClientConnection, OutFrame
-from app.realtime.frames import CloseCode, Presence, encode
+from app.realtime.frames import CloseCode, Presence, RoomRemoved, encode
 from app.realtime.presence import Member, PresenceStore
 
 log = logging.getLogger(__name__)
@@ -20,85 +24,122 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 D = TypeVar("D")
 
+# A user's name and the ids of the rooms they are a member of (read from the database).
+RoomsOf = Callable[[int], Awaitable[tuple[str, list[int]]]]
+
+
+@dataclass(eq=False)
+class _UserHere:
+    """A user with sockets in this process: how many, and the rooms whose members hear of their presence."""
+
+    member: Member
+    sockets: int = 0
+    rooms: set[int] = field(default_factory=set)
+    arrived: bool = False  # marked online (announced, if they were not online before)
+
 
 class RoomHub:
     """Owns this process's room -> sockets map; turns broker events into frames on sockets."""
 
-    def __init__(self, broker: Broker, presence: PresenceStore, grace_seconds: float) -> None:
+    def __init__(self, broker: Broker, presence: PresenceStore, grace_seconds: float, rooms_of: RoomsOf) -> None:
         self._broker = broker
         self._presence = presence
         self._grace = grace_seconds
+        self._rooms_of = rooms_of
         # Heartbeat: often enough that an entry is pushed forward well before it expires.
         self._heartbeat = max(0.5, grace_seconds / 2)
         self._rooms: dict[int, set[ClientConnection]] = {}
         self._users: dict[int, set[ClientConnection]] = {}
         self._sessions: dict[int, set[ClientConnection]] = {}
-        self._local: dict[tuple[int, Member], int] = {}  # sockets per (room, user) here
+        self._here: dict[int, _UserHere] = {}
         self._subscribed: set[int] = set()
         self._subscription_lock = asyncio.Lock()
-        self._leave_checks: set[asyncio.Task[None]] = set()
+        # (user, room) memberships announced while their room's subscription is being made.
+        self._pending_adds: set[tuple[int, int]] = set()
+        # /ws sockets between attach and their room list being read: membership events, in order.
+        self._unsynced: dict[ClientConnection, list[tuple[bool, int]]] = {}
+        self._tasks: set[asyncio.Task[None]] = set()
         self._heartbeat_task: asyncio.Task[None] | None = None
 
     @property
     def connection_count(self) -> int:
-        return sum(len(conns) for conns in self._rooms.values())
+        return sum(len(conns) for conns in self._users.values())
 
     def start(self) -> None:
         self._heartbeat_task = asyncio.create_task(self._beat(), name="hub-heartbeat")
 
     async def stop(self) -> None:
-        tasks = [*self._leave_checks, *([self._heartbeat_task] if self._heartbeat_task else [])]
+        tasks = [*self._tasks, *([self._heartbeat_task] if self._heartbeat_task else [])]
         for task in tasks:
             task.cancel()
         await asyncio.gather(*tasks, return_exceptions=True)
-        for conns in list(self._rooms.values()):
+        for conns in list(self._users.values()):
             for conn in list(conns):
                 conn.close(CloseCode.SERVICE_RESTART)  # clients reconnect and resume
 
     # --- sockets come and go -------------------------------------------------------------
 
-    async def attach(self, conn: ClientConnection) -> None:
-        """Start fanning out the room's events to `conn` (its writer is not running yet)."""
-        room_id, member = conn.room_id, conn.member
-        async with self._subscription_lock:
-            if room_id not in self._subscribed:
-                await self._broker.subscribe(room_id)
-                self._subscribed.add(room_id)
-            self._rooms.setdefault(room_id, set()).add(conn)
-        self._users.setdefault(member.id, set()).add(conn)
+    async def attach(self, conn: ClientConnection, member_rooms: Collection[int]) -> None:
+        """Start fanning out events to `conn` (its writer is not running yet). A /ws socket
+        receives no room yet: `follow` gives it its rooms once they are read."""
+        if conn.follows_membership:
+            self._unsynced[conn] = []
+        else:
+            await self._subscribe(conn.rooms)
+            self._rooms.setdefault(conn.room_id, set()).add(conn)
+        self._users.setdefault(conn.member.id, set()).add(conn)
         self._sessions.setdefault(conn.session_id, set()).add(conn)
-        key = (room_id, member)
-        self._local[key] = self._local.get(key, 0) + 1
-        if self._local[key] == 1:
-            arrived = await self._guard(
-                self._presence.arrive(room_id, member, time.time() + self._grace + self._heartbeat), False
-            )
-            if arrived:
-                await self._announce(room_id, "join", member)
+        here = self._here.get(conn.member.id)
+        if here is None:
+            here = self._here[conn.member.id] = _UserHere(conn.member)
+        here.sockets += 1
+        if not conn.follows_membership:
+            here.rooms = set(member_rooms)
+            await self._arrive(here)
+
+    async def follow(self, conn: ClientConnection, rooms: Collection[int]) -> None:
+        """A /ws socket's rooms, read after `attach`: with the membership changes heard since
+        applied on top, so that none committed around the read is lost."""
+        changes = self._unsynced.pop(conn, [])
+        joined = set(rooms)
+        for added, room_id in changes:
+            if added:
+                joined.add(room_id)
+            else:
+                joined.discard(room_id)
+        await self._subscribe(joined)
+        if conn.close_code is not None or conn.member.id not in self._users:
+            return
+        conn.rooms = joined
+        for room_id in joined:
+            self._rooms.setdefault(room_id, set()).add(conn)
+        here = self._here.get(conn.member.id)
+        if here is not None:
+            here.rooms = set(joined)
+            await self._arrive(here)
 
     async def detach(self, conn: ClientConnection) -> None:
-        room_id, member = conn.room_id, conn.member
+        member = conn.member
         conn.stop()
-        _discard(self._rooms, room_id, conn)
+        self._unsynced.pop(conn, None)
+        for room_id in conn.rooms:
+            _discard(self._rooms, room_id, conn)
         _discard(self._users, member.id, conn)
         _discard(self._sessions, conn.session_id, conn)
-        key = (room_id, member)
-        self._local[key] -= 1
-        if self._local[key] == 0:
-            del self._local[key]
-            await self._guard(self._presence.extend([key], time.time() + self._grace), None)
-            task = asyncio.create_task(self._leave_after_grace(room_id, member))
-            self._leave_checks.add(task)
-            task.add_done_callback(self._leave_checks.discard)
+        here = self._here.get(member.id)
+        if here is None:
+            return
+        here.sockets -= 1
+        if here.sockets == 0:
+            del self._here[member.id]
+            await self._guard(self._presence.extend([member.id], time.time() + self._grace), None)
+            self._spawn(self._offline_after_grace(member, here.rooms))
 
-    async def online(self, room_id: int) -> list[Member]:
-        members = await self._guard(self._presence.online(room_id, time.time()), None)
-        if members is None:  # presence store unreachable: at least the users connected here
-            return sorted({m for (room, m) in self._local if room == room_id}, key=lambda m: m.id)
-        return members
-
-    async def online_ids(self, room_id: int) -> set[int]:
-        return {member.id for member in await self.online(room_id)}
+    async def online_among(self, user_ids: Collection[int]) -> set[int]:
+        online = await self._guard(self._presence.online_among(user_ids, time.time()), None)
+        if online is None:  # presence store unreachable: at least the users connected here
+            return {user_id for user_id in user_ids if user_id in self._here}
+        return online
 
     def user_connection_count(self, user_id: int) -> int:
         return len(self._users.get(user_id, ()))
@@ -110,64 +151,166 @@ class RoomHub:
         kind = event.kind
         frame = OutFrame(event.frame) if event.frame else None
         if kind == "room" and frame is not None:
-            number = event.message_id or 0
+            number, room_id = event.message_id or 0, event.room_id or 0
             skip = event.user_id if event.skip_user else None
-            for conn in self._rooms.get(event.room_id or 0, ()):
+            for conn in self._rooms.get(room_id, ()):
                 if conn.member.id != skip:
-                    conn.push(frame, number)
+                    conn.push(frame, number, room_id)
         elif kind == "room_closed":
-            for conn in self._rooms.get(event.room_id or 0, ()):
-                if frame is not None:
-                    conn.push(frame)
-                conn.close(event.close_code or 4404, after_pending=True)
+            self._room_closed(event, frame)
         elif kind == "user_frame" and frame is not None:
             for conn in self._users.get(event.user_id or 0, ()):
                 conn.push(frame)
         elif kind == "user_closed":
             for conn in self._users.get(event.user_id or 0, ()):
-                if event.room_id is None or conn.room_id == event.room_id:
-                    conn.close(event.close_code or 4403)
+                conn.close(event.close_code or CloseCode.FORBIDDEN)
         elif kind == "session_closed":
             for conn in self._sessions.get(event.session_id or 0, ()):
-                conn.close(event.close_code or 4401)
+                conn.close(event.close_code or CloseCode.UNAUTHENTICATED)
+        elif kind == "member_added" and frame is not None:
+            self._member_added(event.user_id or 0, event.room_id or 0, frame)
+        elif kind == "member_removed" and frame is not None:
+            self._member_removed(event.user_id or 0, event.room_id or 0, frame, event.close_code)
+        elif kind == "presence" and frame is not None:
+            self._presence_changed(event.user_id or 0, event.rooms or (), frame)
+
+    def _room_closed(self, event: Event, frame: OutFrame | None) -> None:
+        room_id = event.room_id or 0
+        removed: OutFrame | None = None
+        for conn in list(self._rooms.pop(room_id, ())):
+            if conn.follows_membership:
+                removed = removed or OutFrame(encode(RoomRemoved(room_id=room_id, reason="deleted")))
+                conn.rooms.discard(room_id)
+                conn.push(removed)
+            else:
+                if frame is not None:
+                    conn.push(frame)
+                conn.close(event.close_code or CloseCode.NO_ROOM, after_pending=True)
+        self._pending_adds = {(user, room) for user, room in self._pending_adds if room != room_id}
+        for here in self._here.values():
+            here.rooms.discard(room_id)
+        for changes in self._unsynced.values():
+            changes.append((False, room_id))
+
+    def _member_added(self, user_id: int, room_id: int, frame: OutFrame) -> None:
+        here = self._here.get(user_id)
+        if here is not None:
+            here.rooms.add(room_id)
+        conns = [conn for conn in self._users.get(user_id, ()) if conn.follows_membership]
+        for conn in conns:
+            if conn in self._unsynced:
+                self._unsynced[conn].append((True, room_id))
+        if not any(conn not in self._unsynced for conn in conns):
+            return
+        self._pending_adds.add((user_id, room_id))
+        if room_id in self._subscribed:
+            self._start_following(user_id, room_id, frame)
+        else:  # the room's frames must flow here before its sockets are told they do
+            self._spawn(self._subscribe_then_follow(user_id, room_id, frame))
+
+    async def _subscribe_then_follow(self, user_id: int, room_id: int, frame: OutFrame) -> None:
+        await self._subscribe([room_id])
+        self._start_following(user_id, room_id, frame)
+
+    def _start_following(self, user_id: int, room_id: int, frame: OutFrame) -> None:
+        if (user_id, room_id) not in self._pending_adds:
+            return  # removed meanwhile
+        self._pending_adds.discard((user_id, room_id))
+        for conn in self._users.get(user_id, ()):
+            if conn.follows_membership and conn not in self._unsynced and room_id not in conn.rooms:
+                conn.rooms.add(room_id)
+                self._rooms.setdefault(room_id, set()).add(conn)
+                conn.push(frame)
+
+    def _member_removed(self, user_id: int, room_id: int, frame: OutFrame, close_code: int | None) -> None:
+        self._pending_adds.discard((user_id, room_id))
+        here = self._here.get(user_id)
+        if here is not None:
+            here.rooms.discard(room_id)
+        for conn in self._users.get(user_id, ()):
+            if not conn.follows_membership:
+                if conn.room_id == room_id:  # they may join again: reconnecting says whether they did
+                    conn.close(close_code or CloseCode.FORBIDDEN)
+            elif conn in self._unsynced:
+                self._unsynced[conn].append((False, room_id))
+            elif room_id in conn.rooms:
+                conn.rooms.discard(room_id)
+                _discard(self._rooms, room_id, conn)
+                conn.push(frame)
+
+    def _presence_changed(self, user_id: int, rooms: Collection[int], frame: OutFrame) -> None:
+        """To every socket that shares one of `rooms` with the user, once; not to the user's own."""
+        told: set[ClientConnection] = set()
+        for room_id in rooms:
+            for conn in self._rooms.get(room_id, ()):
+                if conn not in told and conn.member.id != user_id:
+                    told.add(conn)
+                    conn.push(frame)
 
     # --- presence ----------------------------------------------------------------------------
 
-    async def _announce(self, room_id: int, change: Literal["join", "leave"], member: Member) -> None:
-        frame = encode(Presence(event=change, user=member.public()))
-        # Not to the user's own sockets: their `hello` already says they are online.
-        await self._broker.publish(Event("room", room_id=room_id, frame=frame, user_id=member.id, skip_user=True))
-
-    async def _leave_after_grace(self, room_id: int, member: Member) -> None:
-        await asyncio.sleep(self._grace + 0.05)
-        if (room_id, member) in self._local:
+    async def _arrive(self, here: _UserHere) -> None:
+        """The user's first socket here knows its rooms: online, announced if they were not before."""
+        if here.arrived:
             return
-        if await self._guard(self._presence.remove_if_expired(room_id, member, time.time()), False):
-            await self._announce(room_id, "leave", member)
+        here.arrived = True
+        until = time.time() + self._grace + self._heartbeat
+        if await self._guard(self._presence.arrive(here.member.id, until), False):
+            await self._announce(here.member, online=True, rooms=here.rooms)
+
+    async def _announce(self, member: Member, *, online: bool, rooms: Collection[int]) -> None:
+        if not rooms:
+            return
+        frame = encode(Presence(event="join" if online else "leave", online=online, user=member.public()))
+        await self._broker.publish(Event("presence", user_id=member.id, frame=frame, rooms=tuple(sorted(rooms))))
+
+    async def _offline_after_grace(self, member: Member, rooms: set[int]) -> None:
+        await asyncio.sleep(self._grace + 0.05)
+        if member.id in self._here:
+            return
+        if await self._guard(self._presence.remove_if_expired(member.id, time.time()), False):
+            await self._announce(member, online=False, rooms=rooms)
 
     async def _beat(self) -> None:
         while True:
             await asyncio.sleep(self._heartbeat)
             try:
                 now = time.time()
-                await self._guard(self._presence.extend(list(self._local), now + self._grace + self._heartbeat), None)
-                # Users of a crashed process expire without anyone's leave check: sweep them.
-                for room_id in list(self._rooms):
-                    for member in await self._guard(self._presence.online(room_id, -1.0), None) or []:
-                        if (room_id, member) not in self._local and await self._guard(
-                            self._presence.remove_if_expired(room_id, member, now - 1.0), False
-                        ):
-                            await self._announce(room_id, "leave", member)
+                await self._guard(self._presence.extend(list(self._here), now + self._grace + self._heartbeat), None)
+                await self._sweep_expired(now)
                 await self._drop_idle_subscriptions()
             except Exception:
                 log.exception("hub heartbeat failed")
 
+    async def _sweep_expired(self, now: float) -> None:
+        """Users of a crashed process expire without anyone's offline check: announce them."""
+        for user_id in await self._guard(self._presence.expired(now - 1.0), None) or []:
+            if user_id in self._here:
+                continue
+            if await self._guard(self._presence.remove_if_expired(user_id, now - 1.0), False):
+                username, rooms = await self._guard(self._rooms_of(user_id), ("", []))
+                await self._announce(Member(user_id, username), online=False, rooms=rooms)
+
+    async def _subscribe(self, room_ids: Collection[int]) -> None:
+        async with self._subscription_lock:
+            missing = [room_id for room_id in room_ids if room_id not in self._subscribed]
+            if missing:
+                await self._broker.subscribe(missing)
+                self._subscribed.update(missing)
+
     async def _drop_idle_subscriptions(self) -> None:
         async with self._subscription_lock:
             for room_id in [r for r in self._subscribed if not self._rooms.get(r)]:
+                if any(room == room_id for _, room in self._pending_adds):
+                    continue
                 self._subscribed.discard(room_id)
                 self._rooms.pop(room_id, None)
                 await self._broker.unsubscribe(room_id)
+
+    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
     async def _guard(self, call: Awaitable[T], default: D) -> T | D:
         """Presence is best effort: while its store is unreachable, chat goes on without it."""

@@ -1,12 +1,13 @@
-"""Who is online in a room, per user (not per tab), across every server process.
+"""Who is online, per user across the app (not per tab, not per room), across every server process.
 
-A user is online in a room until an expiry time. While the user has a socket there, its
-process pushes the expiry forward on every heartbeat; when the last socket closes, the expiry
-is set to at least now + grace, and whoever finds it passed afterwards removes the user and
-announces `leave`. A process that crashes simply stops pushing, so its users expire too."""
+A user is online until an expiry time. While the user has a socket, its process pushes the
+expiry forward on every heartbeat; when the last socket closes, the expiry is set to at least
+now + grace, and whoever finds it passed afterwards removes the user and announces them offline.
+A process that crashes simply stops pushing, so its users expire too."""
 
 import time
 from abc import ABC, abstractmethod
+from collections.abc import Collection
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
@@ -22,64 +23,58 @@ class Member:
     def public(self) -> UserPublic:
         return UserPublic(id=self.id, username=self.username)
 
-    def encode(self) -> str:
-        return f"{self.id}:{self.username}"  # usernames never contain ':'
-
-    @classmethod
-    def decode(cls, text: str | bytes) -> "Member":
-        if isinstance(text, bytes):
-            text = text.decode()
-        user_id, username = text.split(":", 1)
-        return cls(int(user_id), username)
-
 
 class PresenceStore(ABC):
     @abstractmethod
-    async def arrive(self, room_id: int, member: Member, until: float) -> bool:
-        """Mark online until `until`; True when the user was not online before (announce `join`)."""
+    async def arrive(self, user_id: int, until: float) -> bool:
+        """Mark online until `until`; True when the user was not online before (announce them)."""
 
     @abstractmethod
-    async def extend(self, entries: list[tuple[int, Member]], until: float) -> None:
+    async def extend(self, user_ids: Collection[int], until: float) -> None:
         """Heartbeat: keep these online until `until` (never shortens)."""
 
     @abstractmethod
-    async def remove_if_expired(self, room_id: int, member: Member, now: float) -> bool:
+    async def remove_if_expired(self, user_id: int, now: float) -> bool:
         """Remove the user if the expiry has passed; True for the one caller that removed it."""
 
     @abstractmethod
-    async def online(self, room_id: int, now: float) -> list[Member]:
-        """Users online in the room."""
+    async def online_among(self, user_ids: Collection[int], now: float) -> set[int]:
+        """Which of these users are online."""
+
+    @abstractmethod
+    async def expired(self, now: float) -> list[int]:
+        """Users whose expiry has passed but who were never removed (their process died)."""
 
 
 class MemoryPresence(PresenceStore):
     def __init__(self) -> None:
-        self._until: dict[int, dict[Member, float]] = {}
+        self._until: dict[int, float] = {}
 
-    async def arrive(self, room_id: int, member: Member, until: float) -> bool:
-        room = self._until.setdefault(room_id, {})
-        previous = room.get(member)
-        room[member] = max(until, previous or 0.0)
+    async def arrive(self, user_id: int, until: float) -> bool:
+        previous = self._until.get(user_id)
+        self._until[user_id] = max(until, previous or 0.0)
         return previous is None or previous <= time.time()
 
-    async def extend(self, entries: list[tuple[int, Member]], until: float) -> None:
-        for room_id, member in entries:
-            room = self._until.setdefault(room_id, {})
-            room[member] = max(until, room.get(member, 0.0))
+    async def extend(self, user_ids: Collection[int], until: float) -> None:
+        for user_id in user_ids:
+            self._until[user_id] = max(until, self._until.get(user_id, 0.0))
 
-    async def remove_if_expired(self, room_id: int, member: Member, now: float) -> bool:
-        room = self._until.get(room_id, {})
-        until = room.get(member)
+    async def remove_if_expired(self, user_id: int, now: float) -> bool:
+        until = self._until.get(user_id)
         if until is None or until > now:
             return False
-        del room[member]
+        del self._until[user_id]
         return True
 
-    async def online(self, room_id: int, now: float) -> list[Member]:
-        return [member for member, until in self._until.get(room_id, {}).items() if until > now]
+    async def online_among(self, user_ids: Collection[int], now: float) -> set[int]:
+        return {user_id for user_id in user_ids if self._until.get(user_id, 0.0) > now}
+
+    async def expired(self, now: float) -> list[int]:
+        return [user_id for user_id, until in self._until.items() if until <= now]
 
 
-# ZADD GT keeps the later expiry when two processes write; the script removes only a member whose
-# expiry has passed and tells the one caller that did it, so `leave` is announced once.
+# ZADD GT keeps the later expiry when two processes write; the script removes only a user whose
+# expiry has passed and tells the one caller that did it, so going offline is announced once.
 _REMOVE_IF_EXPIRED = """
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if score and tonumber(score) <= tonumber(ARGV[2]) then
@@ -91,33 +86,34 @@ return 0
 
 
 class RedisPresence(PresenceStore):
+    """One sorted set: user id -> expiry (a Unix time)."""
+
     def __init__(self, redis: Redis, prefix: str) -> None:
         self._redis = redis
-        self._prefix = prefix
+        self._key = f"{prefix}:presence"
         self._remove = redis.register_script(_REMOVE_IF_EXPIRED)
 
-    def _key(self, room_id: int) -> str:
-        return f"{self._prefix}:presence:{room_id}"
-
-    async def arrive(self, room_id: int, member: Member, until: float) -> bool:
-        key = self._key(room_id)
+    async def arrive(self, user_id: int, until: float) -> bool:
         async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zscore(key, member.encode())
-            pipe.zadd(key, {member.encode(): until}, gt=True)
+            pipe.zscore(self._key, user_id)
+            pipe.zadd(self._key, {str(user_id): until}, gt=True)
             previous, _ = await pipe.execute()
         return previous is None or float(previous) <= time.time()
 
-    async def extend(self, entries: list[tuple[int, Member]], until: float) -> None:
-        if not entries:
-            return
-        async with self._redis.pipeline(transaction=False) as pipe:
-            for room_id, member in entries:
-                pipe.zadd(self._key(room_id), {member.encode(): until}, gt=True)
-            await pipe.execute()
+    async def extend(self, user_ids: Collection[int], until: float) -> None:
+        if user_ids:
+            await self._redis.zadd(self._key, {str(user_id): until for user_id in user_ids}, gt=True)
 
-    async def remove_if_expired(self, room_id: int, member: Member, now: float) -> bool:
-        return bool(await self._remove(keys=[self._key(room_id)], args=[member.encode(), now]))
+    async def remove_if_expired(self, user_id: int, now: float) -> bool:
+        return bool(await self._remove(keys=[self._key], args=[user_id, now]))
 
-    async def online(self, room_id: int, now: float) -> list[Member]:
-        found = await self._redis.zrangebyscore(self._key(room_id), f"({now}", "+inf")
-        return [Member.decode(item) for item in found]  # type: ignore[arg-type]
+    async def online_among(self, user_ids: Collection[int], now: float) -> set[int]:
+        ids = list(user_ids)
+        if not ids:
+            return set()
+        scores = await self._redis.zmscore(self._key, [str(user_id) for user_id in ids])
+        return {user_id for user_id, until in zip(ids, scores, strict=True) if until is not None and until > now}
+
+    async def expired(self, now: float) -> list[int]:
+        found = await self._redis.zrangebyscore(self._key, "-inf", now)
+        return [int(item) for item in found]  # type: ignore[arg-type]

@@ -2,6 +2,7 @@
 
 import asyncio
 import time
+from functools import partial
 
 import orjson
 from pydantic import ValidationError
@@ -58,46 +59,67 @@ class ClientFrames:
             is_message = isinstance(data, dict) and data.get("type") == "message"
             self.error("invalid_message" if is_message else "bad_request", _first_error(exc))
             return
-        if isinstance(frame, SendMessage):
-            await self.send_message(frame)
-        elif isinstance(frame, Ping):
+        if isinstance(frame, Ping):
             self.conn.push_text(encode(Pong()))
         elif isinstance(frame, Auth):
             await self.renew(frame.token)
         else:
-            await self.typing()
+            client_id = frame.client_id if isinstance(frame, SendMessage) else None
+            room_id = self.room_of(frame.room_id, client_id)
+            if room_id is None:
+                return
+            if isinstance(frame, SendMessage):
+                await self.send_message(frame, room_id)
+            else:
+                await self.typing(room_id)
 
-    async def send_message(self, frame: SendMessage) -> None:
+    def room_of(self, named: int | None, client_id: str | None) -> int | None:
+        """The room a frame is for: the socket's own on /ws/{room_id}, the one it names on /ws
+        (which must be one of the user's); None, after an error frame, if there is none."""
+        conn = self.conn
+        if not conn.follows_membership:
+            if named is None or named == conn.room_id:
+                return conn.room_id
+            self.error("bad_request", "this socket is for one room: room_id must be that room's", client_id, named)
+        elif named is None:
+            self.error("bad_request", "room_id: required on /ws", client_id)
+        elif named not in conn.rooms:
+            self.error("forbidden", "not a member of that room", client_id, named)
+        else:
+            return named
+        return None
+
+    async def send_message(self, frame: SendMessage, room_id: int) -> None:
         member = self.conn.member
         try:
             # Awaited only for the rate limit (a Redis round trip when counts are shared): the
             # socket's next frame is read after this one is queued, so its sends keep their order.
-            stored = await self.context.messages.send(self.conn.room_id, member, frame.body, frame.client_id)
+            stored = await self.context.messages.send(room_id, member, frame.body, frame.client_id)
         except AppError as exc:
-            self.app_error(exc)
+            self.app_error(exc, frame.client_id, room_id)
             return
         # Not awaited: the socket keeps reading while the group commit runs; the sender's
         # acknowledgement is its own copy of the broadcast.
-        stored.add_done_callback(self._stored)
+        stored.add_done_callback(partial(self._stored, frame.client_id, room_id))
 
-    def _stored(self, future: "asyncio.Future[Sent]") -> None:
+    def _stored(self, client_id: str | None, room_id: int, future: "asyncio.Future[Sent]") -> None:
         if future.cancelled():
             return
         exc = future.exception()
         if isinstance(exc, AppError):
-            self.app_error(exc)
+            self.app_error(exc, client_id, room_id)
         elif exc is not None:
-            self.error("bad_request", "message not stored")
+            self.error("bad_request", "message not stored", client_id, room_id)
         elif not future.result().created:
             # A retried client_id: acknowledge this socket only, with the message stored before.
             self.conn.push_text(encode(MessageFrame(message=future.result().message)))
 
-    async def typing(self) -> None:
+    async def typing(self, room_id: int) -> None:
         now = time.monotonic()
         if now - self.last_typing < TYPING_INTERVAL:
             return
         self.last_typing = now
-        await self.context.events.publish(UserTyping(self.conn.room_id, self.conn.member.public()))
+        await self.context.events.publish(UserTyping(room_id, self.conn.member.public()))
 
     async def renew(self, token: str) -> None:
         try:
@@ -114,12 +136,15 @@ class ClientFrames:
             return
         self.conn.expire_at(caller.expires_at)
 
-    def app_error(self, exc: AppError) -> None:
+    def app_error(self, exc: AppError, client_id: str | None = None, room_id: int | None = None) -> None:
         retry_after = getattr(exc, "retry_after", None)
-        self.conn.push_text(encode(ErrorFrame(code=exc.code, detail=exc.detail, retry_after=retry_after)))
+        frame = ErrorFrame(
+            code=exc.code, detail=exc.detail, retry_after=retry_after, client_id=client_id, room_id=room_id
+        )
+        self.conn.push_text(encode(frame))
 
-    def error(self, code: str, detail: str) -> None:
-        self.conn.push_text(encode(ErrorFrame(code=code, detail=detail)))
+    def error(self, code: str, detail: str, client_id: str | None = None, room_id: int | None = None) -> None:
+        self.conn.push_text(encode(ErrorFrame(code=code, detail=detail, client_id=client_id, room_id=room_id)))
 
 
 def _first_error(exc: ValidationError) -> str:

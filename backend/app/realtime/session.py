@@ -28,8 +28,9 @@ from app.realtime.admission import (
 from app.realtime.connection import CLOSE_TIMEOUT, ClientConnection
 from app.realtime.frames import CloseCode, Gap, Hello, MessageFrame, encode
 from app.realtime.protocol import ClientFrames
-from app.schemas import MessageOut
+from app.schemas import MessageOut, UserPublic
 from app.server_internals import DirectSocket, FastWrites
+from app.services.access import room_peers
 from app.services.unit_of_work import unit_of_work
 
 # Room ids are 64-bit: a longer run of digits names no room.
@@ -41,10 +42,10 @@ REPLAY_READS = 4
 
 
 class RoomSockets:
-    """The ASGI app of `/ws/{room_id}` (api/ws.py routes to it): one call per socket, for the
-    socket's whole life. An app rather than a function, so that it gets the server's own `send`,
-    which the fan-out fast path writes behind; room 0 stands for a path that names no room
-    (closed 4404)."""
+    """The ASGI app of `/ws/{room_id}` and of `/ws` (api/ws.py routes to it): one call per
+    socket, for the socket's whole life. An app rather than a function, so that it gets the
+    server's own `send`, which the fan-out fast path writes behind. `room_id` 0 stands for a path
+    that names no room (closed 4404); no `room_id` at all is `/ws`, every room of the user."""
 
     def __init__(self, fast_writes: FastWrites | None) -> None:
         self.fast_writes = fast_writes
@@ -53,8 +54,8 @@ class RoomSockets:
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         started = time.monotonic()
         scope.setdefault("state", {})["request_id"] = request_id_for(scope)
-        room_id: int = scope["path_params"].get("room_id", 0)
-        if room_id > MAX_ROOM_ID:
+        room_id: int | None = scope["path_params"].get("room_id", 0 if "rest" in scope["path_params"] else None)
+        if room_id is not None and room_id > MAX_ROOM_ID:
             room_id = 0
         # The socket's transport, for the fan-out fast path (None: frames go through `send`).
         direct = self.fast_writes.socket_for(send) if self.fast_writes is not None else None
@@ -73,7 +74,7 @@ class RoomSockets:
 async def _open(
     context: AppContext,
     websocket: WebSocket,
-    room_id: int,
+    room_id: int | None,
     direct: DirectSocket | None,
     replay_reads: asyncio.Semaphore,
     started: float,
@@ -81,7 +82,7 @@ async def _open(
     """Accept, admit, register with the hub and greet; None if the socket was refused, or did
     not take its greeting in time.
 
-    Database sessions are held only while they are read (admission, then the replay), never
+    Database sessions are held only while they are read (admission, then the greeting), never
     while waiting on anything else, and are closed before the first write, the `hello` included:
     a peer that does not read holds up its own socket only, never a pooled connection everyone
     else is waiting for. Kept apart from the reading loop so that nothing of the admission (the
@@ -108,16 +109,20 @@ async def _open(
         conn = ClientConnection(
             websocket.send,
             admission.member,
-            room_id,
+            room_id or 0,
             admission.session_id,
             context.settings.ws_send_queue_limit,
             direct,
         )
-        await context.hub.attach(conn)
+        await context.hub.attach(conn, admission.member_rooms)
         attached = conn
-        # Attached before the replay is read: whatever is stored from now on is pushed too (and
-        # waits in the outbox), so nothing falls between the replay and the live frames.
-        greeting = await _greeting(context, admission, room_id, since, replay_reads)
+        # Attached before anything is read for the greeting: whatever is stored (or changes
+        # membership) from now on reaches the socket too (and waits in the outbox), so nothing
+        # falls between the greeting and the live frames.
+        if room_id is None:
+            greeting = await _user_greeting(context, conn, since, replay_reads)
+        else:
+            greeting = await _room_greeting(context, admission, room_id, since, replay_reads)
         session = SocketSession(context, websocket, conn)
         await session.greet(greeting)
     except Refused as refused:
@@ -144,23 +149,61 @@ class _Greeting:
     """What a new socket is sent before it goes live, all read from the database beforehand."""
 
     hello: Hello
-    gap: bool = False
+    since: int | None = None
+    gaps: list[int] = field(default_factory=list)  # rooms whose history to fetch instead of a replay
     missed: list[MessageOut] = field(default_factory=list)
-    # Live copies of the replayed messages (ids up to this one) are dropped; 0: no replay.
-    skip_up_to: int = 0
 
 
-async def _greeting(
+async def _room_greeting(
     context: AppContext, admission: Admission, room_id: int, since: int | None, replay_reads: asyncio.Semaphore
 ) -> _Greeting:
+    assert admission.hello is not None
+    hello = admission.hello
+    hello.online = await _online(context, admission.room_members)
     if since is None:
-        return _Greeting(admission.hello)
+        return _Greeting(hello)
     try:
         async with replay_reads, context.sessions() as db:  # a slot first: no connection held waiting
             missed, gap = await context.messages.since(db, room_id, since)
     except DATABASE_DOWN:
         raise Refused(CloseCode.TRY_LATER, "database unavailable") from None
-    return _Greeting(admission.hello, gap, missed, missed[-1].id if missed else since)
+    return _Greeting(hello, since, [room_id] if gap else [], missed)
+
+
+async def _user_greeting(
+    context: AppContext, conn: ClientConnection, since: int | None, replay_reads: asyncio.Semaphore
+) -> _Greeting:
+    """A /ws socket's rooms, who is online among the people in them, and what it missed."""
+    user_id = conn.member.id
+    try:
+        async with context.sessions() as db:
+            rooms = await context.rooms.list_joined(db, user_id)
+            peers = await room_peers(db, user_id)
+    except DATABASE_DOWN:
+        raise Refused(CloseCode.TRY_LATER, "database unavailable") from None
+    # The socket receives these rooms from here on; the replay is read after, so nothing falls between.
+    await context.hub.follow(conn, [room.id for room in rooms])
+    newest = max((room.last_message_id or 0 for room in rooms), default=0)
+    hello = Hello(
+        user=conn.member.public(),
+        rooms=rooms,
+        online=await _online(context, peers),
+        last_message_id=newest or None,
+    )
+    if since is None:
+        return _Greeting(hello)
+    try:
+        async with replay_reads, context.sessions() as db:
+            missed, gaps = await context.messages.since_in_rooms(db, user_id, since)
+    except DATABASE_DOWN:
+        raise Refused(CloseCode.TRY_LATER, "database unavailable") from None
+    return _Greeting(hello, since, gaps, missed)
+
+
+async def _online(context: AppContext, people: list[tuple[int, str]]) -> list[UserPublic]:
+    """Who of `people` is online."""
+    online = await context.hub.online_among([person_id for person_id, _ in people])
+    return [UserPublic(id=person_id, username=name) for person_id, name in sorted(people) if person_id in online]
 
 
 async def close_within(websocket: WebSocket, code: int, reason: str) -> None:
@@ -171,7 +214,9 @@ async def close_within(websocket: WebSocket, code: int, reason: str) -> None:
             await websocket.close(code, reason)
 
 
-def _log_session(websocket: WebSocket, user_id: int | None, room_id: int, code: int | None, started: float) -> None:
+def _log_session(
+    websocket: WebSocket, user_id: int | None, room_id: int | None, code: int | None, started: float
+) -> None:
     log_event(
         access_log,
         "websocket",
@@ -210,14 +255,15 @@ class SocketSession:
         (megabytes) in memory here for as long as it likes. Whatever the outcome, the replay is
         let go on the way out (a close may still wait for the peer)."""
         conn = self.conn
-        hello = greeting.hello
-        hello.online = [m.public() for m in await self.context.hub.online(conn.room_id)]
-        conn.skip_up_to = greeting.skip_up_to
+        if greeting.since is not None:  # live copies of what the client has, or is replayed, are dropped
+            conn.skip = dict.fromkeys(conn.rooms, greeting.since)
+            for message in greeting.missed:
+                conn.skip[message.room_id] = message.id
         try:
             async with asyncio.timeout(self.context.settings.ws_replay_timeout_seconds):
-                await conn.send_now(encode(hello))
-                if greeting.gap:
-                    await conn.send_now(encode(Gap()))
+                await conn.send_now(encode(greeting.hello))
+                for room_id in greeting.gaps:
+                    await conn.send_now(encode(Gap(room_id=room_id)))
                 for message in greeting.missed:
                     if conn.close_code is not None:
                         break  # closed meanwhile (signed out, outbox overflowed): going live says so

@@ -6,7 +6,7 @@ A room the caller may not see is filtered out by the query itself, so the unauth
 from sqlalchemy import ColumnElement, Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Membership, Message, Room
+from app.models import Membership, Message, Room, User
 
 UserId = int | ColumnElement[int]  # a plain id, or a bound parameter of a statement built once
 
@@ -36,3 +36,24 @@ async def is_member_of(session: AsyncSession, room_id: int, user_id: int) -> boo
         select(Membership.user_id).where(Membership.room_id == room_id, Membership.user_id == user_id)
     )
     return found is not None
+
+
+async def member_room_ids(session: AsyncSession, user_id: int) -> list[int]:
+    return list(await session.scalars(rooms_of(user_id).order_by(Membership.room_id)))
+
+
+async def room_members(session: AsyncSession, room_id: int) -> list[tuple[int, str]]:
+    """(id, username) of the room's members."""
+    rows = await session.execute(
+        select(User.id, User.username)
+        .join(Membership, Membership.user_id == User.id)
+        .where(Membership.room_id == room_id)
+    )
+    return [(user_id, username) for user_id, username in rows]
+
+
+async def room_peers(session: AsyncSession, user_id: int) -> list[tuple[int, str]]:
+    """(id, username) of everyone who shares a room with the user, the user excluded."""
+    shared = select(Membership.user_id).where(Membership.room_id.in_(rooms_of(user_id)), Membership.user_id != user_id)
+    rows = await session.execute(select(User.id, User.username).where(User.id.in_(shared)))
+    return [(peer_id, username) for peer_id, username in rows]

@@ -8,7 +8,7 @@ from app.errors import BadRequest, NotFound
 from app.models import Room, User
 from app.ratelimit import Limit
 from app.schemas import RoomOut
-from app.services.rooms import RoomService, add_membership
+from app.services.rooms import RoomService, add_membership, announce_membership
 
 
 def direct_key(first_id: int, second_id: int) -> str:
@@ -59,6 +59,8 @@ class DirectRoomService:
                 room_id = await session.scalar(select(Room.id).where(Room.dm_key == key))
                 if room_id is None:
                     raise
-        for member_id in members:
-            await add_membership(session, room_id, member_id)
+        # Announced once both are in: each sees the room named after the other.
+        added = [m for m in members if await add_membership(session, room_id, m, announce=False)]
+        for member_id in added:
+            await announce_membership(session, room_id, member_id)
         return await self._rooms.get(session, user, room_id)

@@ -4,10 +4,10 @@ a message id, the newest across the caller's rooms; each statement built once.""
 import datetime as dt
 from collections.abc import Mapping
 
-from sqlalchemy import Row, Select, bindparam, select
+from sqlalchemy import Row, Select, bindparam, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.models import Message, User
+from app.models import Membership, Message, User
 from app.schemas import MessageOut, Page, ReactionOut, UserPublic
 from app.services.access import rooms_of
 from app.services.reaction_counts import reactions_for
@@ -87,6 +87,22 @@ SINCE = (
     .where(Message.room_id == bindparam("room_id"), Message.id > bindparam("after"))
     .order_by(Message.id.desc())
     .limit(bindparam("limit"))
+)
+# The messages after `after` in every room of the caller (`viewer`), oldest first (a /ws `since` replay).
+SINCE_ALL = (
+    message_rows()
+    .where(Message.room_id.in_(rooms_of(bindparam("viewer"))), Message.id > bindparam("after"))
+    .order_by(Message.id.asc())
+    .limit(bindparam("limit"))
+)
+# The rooms of the caller (`viewer`) with messages after `after`: one index probe per room.
+ROOMS_WITH_NEWER = (
+    select(Membership.room_id)
+    .where(
+        Membership.user_id == bindparam("viewer"),
+        exists().where(Message.room_id == Membership.room_id, Message.id > bindparam("after")),
+    )
+    .order_by(Membership.room_id)
 )
 # The newest messages of every room the caller (`viewer`) is in.
 LATEST = (

@@ -12,7 +12,15 @@ from app.ratelimit import RateLimits
 from app.realtime.presence import Member
 from app.schemas import MessageOut, Page
 from app.services.access import member_of_message_room
-from app.services.message_queries import LATEST, ROOM_PAGES, SINCE, message_out, read_page
+from app.services.message_queries import (
+    LATEST,
+    ROOM_PAGES,
+    ROOMS_WITH_NEWER,
+    SINCE,
+    SINCE_ALL,
+    message_out,
+    read_page,
+)
 from app.services.message_writer import MessageWriter, Sent
 from app.services.reaction_counts import reactions_for
 from app.services.unit_of_work import emit
@@ -68,6 +76,17 @@ class MessageService:
         params = {"room_id": room_id, "after": after}
         page = await read_page(session, SINCE, params, self.replay_limit, newest_first=True)
         return page.messages, page.has_more
+
+    async def since_in_rooms(
+        self, session: AsyncSession, user_id: int, after: int
+    ) -> tuple[list[MessageOut], list[int]]:
+        """Messages after `after` in every room of the user, oldest first; or, when more than
+        `replay_limit` were missed, none and the rooms whose history to fetch instead."""
+        params = {"viewer": user_id, "after": after}
+        page = await read_page(session, SINCE_ALL, params, self.replay_limit, newest_first=False)
+        if not page.has_more:
+            return page.messages, []
+        return [], list(await session.scalars(ROOMS_WITH_NEWER, params))
 
     async def edit(self, session: AsyncSession, user: User, message_id: int, body: str) -> MessageOut:
         await self._edits.hit((user.id,))  # each edit reaches every member: counted like a send

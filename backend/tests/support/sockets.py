@@ -115,3 +115,18 @@ async def join(server: Server, account: Account, room_id: int = 1, since: int | 
     hello = await socket_.recv()
     assert hello["type"] == "hello", hello
     return socket_
+
+
+async def open_user_socket(server: Server, token: str | None, since: int | None = None, **options: Any) -> Socket:
+    """Connect to /ws (every room of the user) with the token in the header."""
+    url = f"{server.ws_url}/ws" + (f"?since={since}" if since is not None else "")
+    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
+    return Socket(await ws_connect(url, open_timeout=10, close_timeout=1, max_size=2**22, additional_headers=headers))
+
+
+async def connect(server: Server, account: Account, since: int | None = None) -> tuple[Socket, Frame]:
+    """Open /ws and read its `hello`: (socket, hello)."""
+    socket_ = await open_user_socket(server, account.access_token, since)
+    hello = await socket_.recv()
+    assert hello["type"] == "hello", hello
+    return socket_, hello
