@@ -1,5 +1,5 @@
-"""Property-based tests (hypothesis) that throw arbitrary frames at `/ws/{room_id}` of a real server
-process, over a real socket.
+"""Property-based tests (hypothesis) that throw arbitrary frames at `/ws/{room_id}` and at `/ws` of a
+real server process, over a real socket.
 
 For every frame, the protocol of docs/api.md says what must happen, and `expected` says it without
 asking the server's own validators: an `error` frame with the right code (the socket stays open),
@@ -35,7 +35,8 @@ EXAMPLES = 200
 MAX_BATCH = 10
 MAX_FRAME = 64 * 1024  # docs/api.md: 1009 beyond 64 KiB
 MAX_BODY = 4000  # MAX_MESSAGE_LENGTH's default, counted after trimming
-ROOM = 1  # `general`
+ROOM = 1  # `general`, the fuzzing user's only room
+MAX_ID = 2**63 - 1
 
 
 # --- what must happen ----------------------------------------------------------------------------
@@ -75,8 +76,27 @@ def _finite(number: str) -> float:
     return float(number)
 
 
-def expected(frame: str | bytes) -> Outcome:
-    """What docs/api.md promises for this frame, worked out independently of the server's code."""
+def _room_id_ok(raw: dict[str, Any]) -> bool:
+    """`room_id` absent, null, or a JSON integer that can be a room's id (not 1.0, "1" or true)."""
+    room_id = raw.get("room_id")
+    return room_id is None or (type(room_id) is int and 1 <= room_id <= MAX_ID)
+
+
+def _wrong_room(raw: dict[str, Any], on_user_socket: bool) -> Outcome | None:
+    """The error for a valid frame that names no room of the user (or another room than the socket's)."""
+    room_id = raw.get("room_id")
+    if on_user_socket and room_id is None:
+        return Outcome("error", frozenset({"bad_request"}))
+    if on_user_socket and room_id != ROOM:
+        return Outcome("error", frozenset({"forbidden"}))
+    if not on_user_socket and room_id not in (None, ROOM):
+        return Outcome("error", frozenset({"bad_request"}))
+    return None
+
+
+def expected(frame: str | bytes, on_user_socket: bool = False) -> Outcome:
+    """What docs/api.md promises for this frame, on /ws/1 or on /ws, worked out independently of
+    the server's code."""
     if isinstance(frame, bytes):
         return Outcome("error", frozenset({"bad_request"}))
     if len(frame.encode("utf-8", "surrogatepass")) > MAX_FRAME:
@@ -88,17 +108,25 @@ def expected(frame: str | bytes) -> Outcome:
     if _has_surrogate(data):  # escapes of lone surrogates: not text, whatever the frame's shape
         return Outcome("error", frozenset({"bad_request", "invalid_message"}))
     kind = data.get("type") if isinstance(data, dict) else None
+    raw = json.loads(frame) if kind in ("message", "typing") else {}  # integers as integers
     if kind == "message":
         body, client_id = data.get("body"), data.get("client_id")
         body_ok = isinstance(body, str) and _storable(body) and 1 <= len(body.strip()) <= MAX_BODY
         client_id_ok = client_id is None or (isinstance(client_id, str) and 1 <= len(client_id) <= 64)
+        if not _room_id_ok(raw):
+            return Outcome("error", frozenset({"invalid_message"}))
+        wrong_room = _wrong_room(raw, on_user_socket)
         if body_ok and client_id_ok and (client_id is None or _storable(client_id)):
-            return Outcome("stored", body=body.strip(), client_id=client_id)
-        return Outcome("error", frozenset({"invalid_message"}))
+            return wrong_room or Outcome("stored", body=body.strip(), client_id=client_id)
+        # Wrong in two ways: either may be named first.
+        return Outcome("error", frozenset({"invalid_message"} | (wrong_room.codes if wrong_room else set())))
     if kind == "ping":
         return Outcome("pong")
     if kind == "typing":
-        return Outcome("nothing")  # typing notices go to the others, never back to the typist
+        if not _room_id_ok(raw):
+            return Outcome("error", frozenset({"bad_request"}))
+        # Typing notices go to the others, never back to the typist.
+        return _wrong_room(raw, on_user_socket) or Outcome("nothing")
     if kind == "auth":
         token = data.get("token")
         if isinstance(token, str) and 1 <= len(token) <= 4096:
@@ -137,6 +165,8 @@ def message_like(draw: st.DrawFn) -> dict[str, Any]:
         client_ids = st.one_of(st.sampled_from(["c1", "c2", "c3", "é", "x" * 64, "x" * 65]), weird_text, json_values)
         frame["client_id"] = draw(client_ids)
     if draw(st.booleans()):
+        frame["room_id"] = draw(st.one_of(st.sampled_from([ROOM, ROOM, 2, 0, MAX_ID + 1, "1", 1.0, True]), json_values))
+    if draw(st.booleans()):
         frame.update(draw(st.dictionaries(weird_text, json_values, max_size=2)))
         frame["type"] = draw(st.just("message") | frame_types)
     return frame
@@ -144,7 +174,11 @@ def message_like(draw: st.DrawFn) -> dict[str, Any]:
 
 # Right by construction, with any text: unicode, control characters, padding to be trimmed.
 valid_messages = st.fixed_dictionaries(
-    {"type": st.just("message"), "body": st.text(min_size=1, max_size=50).filter(lambda body: body.strip() != "")},
+    {
+        "type": st.just("message"),
+        "body": st.text(min_size=1, max_size=50).filter(lambda body: body.strip() != ""),
+        "room_id": st.just(ROOM),
+    },
     optional={"client_id": st.none() | st.sampled_from(["c1", "c2", "c3"]) | st.text(min_size=1, max_size=64)},
 )
 
@@ -168,7 +202,8 @@ def oversized(draw: st.DrawFn) -> str:
 
 frames = st.one_of(
     st.builds(_serialise, valid_messages, st.booleans()),
-    st.sampled_from(['{"type": "ping"}', '{"type": "typing"}', '{"type":"ping","extra":[1]}']),
+    st.sampled_from(['{"type": "ping"}', '{"type": "typing"}', '{"type": "typing", "room_id": 1}']),
+    st.sampled_from(['{"type":"ping","extra":[1]}', '{"type": "typing", "room_id": 1.0}']),
     st.builds(_serialise, message_like(), st.booleans()),
     st.builds(_serialise, st.fixed_dictionaries({"type": frame_types}, optional={"token": json_values}), st.booleans()),
     st.builds(_serialise, json_values, st.booleans()),
@@ -187,10 +222,15 @@ class Chat:
     server: ServerProcess
     http: httpx.Client
     token: str
+    path: str  # /ws/1 or /ws
     socket: ClientConnection | None = None
     last_id: int = 0  # the newest message id seen in history
     by_client_id: dict[str, dict[str, Any]] = field(default_factory=dict)  # stored, by client_id
     frames: Counter[str] = field(default_factory=Counter)  # frames sent, by expected outcome
+
+    @property
+    def on_user_socket(self) -> bool:
+        return self.path == "/ws"
 
     @property
     def headers(self) -> dict[str, str]:
@@ -198,7 +238,7 @@ class Chat:
 
     def connect(self) -> ClientConnection:
         socket = connect(
-            f"{self.server.ws_url}/ws/{ROOM}",
+            f"{self.server.ws_url}{self.path}",
             additional_headers=self.headers,
             max_size=2**22,
             open_timeout=10,
@@ -222,14 +262,16 @@ class Chat:
         return messages
 
 
-@pytest.fixture
-def chat(process_factory: ProcessFactory, settings_factory: SettingsFactory) -> Iterator[Chat]:
+@pytest.fixture(params=[f"/ws/{ROOM}", "/ws"])
+def chat(
+    request: pytest.FixtureRequest, process_factory: ProcessFactory, settings_factory: SettingsFactory
+) -> Iterator[Chat]:
     server: ServerProcess = process_factory(settings_factory(), PYTHONFAULTHANDLER="1")  # a crash shows where
     asyncio.run(server.start())
     with httpx.Client(base_url=server.url, timeout=30) as http:
         assert http.post("/api/v1/signup", json={"username": "alice", "password": PASSWORD}).status_code == 201
         tokens = http.post("/api/v1/token", data={"username": "alice", "password": PASSWORD}).json()
-        chat = Chat(server, http, tokens["access_token"])
+        chat = Chat(server, http, tokens["access_token"], request.param)
         yield chat
         if chat.socket is not None:
             chat.socket.close()
@@ -238,7 +280,7 @@ def chat(process_factory: ProcessFactory, settings_factory: SettingsFactory) -> 
         assert exit_status is None, f"the server died ({exit_status}): {server.log_path.read_text()[-3000:]}"
         assert http.get("/healthz").status_code == 200
         chat.connect().close()
-    print(f"\nfuzzed /ws with {sum(chat.frames.values())} frames: {dict(chat.frames)}")
+    print(f"\nfuzzed {chat.path} with {sum(chat.frames.values())} frames: {dict(chat.frames)}")
     log = server.log_path.read_text()
     assert "Traceback" not in log and "Exception in ASGI application" not in log, log[-4000:]
     # The budget was really spent, on every kind of frame.
@@ -308,7 +350,7 @@ def test_any_frame_gets_its_documented_answer_and_rejected_frames_store_nothing(
 ) -> None:
     accepted: list[dict[str, Any]] = []
     for frame in batch:
-        accepted += exchange(chat, frame, expected(frame))
+        accepted += exchange(chat, frame, expected(frame, chat.on_user_socket))
     history = chat.history_after(chat.last_id)
     assert history == accepted, (batch, history, accepted)  # exactly what was acknowledged, in order
     if history:
@@ -328,3 +370,13 @@ def test_oracle_agrees_with_the_contract_on_known_frames() -> None:
     assert expected('{"type": "auth", "token": "x"}').codes == {"forbidden"}
     assert expected('{"type": "message", "body": NaN}').codes == {"bad_request"}
     assert expected('{"type": "message", "body": "' + "z" * MAX_FRAME + '"}').close_code == 1009
+    # Rooms: /ws needs one of the user's; /ws/1 takes its own or none; ids are JSON integers.
+    assert expected('{"type": "message", "body": "hi"}', True).codes == {"bad_request"}
+    assert expected('{"type": "message", "body": "hi", "room_id": 2}', True).codes == {"forbidden"}
+    assert expected('{"type": "message", "body": "hi", "room_id": 1}', True).kind == "stored"
+    assert expected('{"type": "message", "body": "hi", "room_id": 2}').codes == {"bad_request"}
+    assert expected('{"type": "message", "body": "hi", "room_id": 1.0}').codes == {"invalid_message"}
+    assert expected('{"type": "message", "body": "hi", "room_id": true}', True).codes == {"invalid_message"}
+    assert expected('{"type": "typing", "room_id": "1"}').codes == {"bad_request"}
+    assert expected('{"type": "typing"}', True).codes == {"bad_request"}
+    assert expected('{"type": "typing", "room_id": 1}', True).kind == "nothing"

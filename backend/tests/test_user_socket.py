@@ -88,7 +88,9 @@ async def test_read_markers_reach_the_users_other_devices(
     sent = await send_message(client, bob, "read me")
     ws, _ = await connect(server, alice)
     sockets.append(ws)
-    assert (await client.post("/rooms/1/read", json={"message_id": sent["id"]}, headers=alice.headers)).status_code == 204
+    assert (
+        await client.post("/rooms/1/read", json={"message_id": sent["id"]}, headers=alice.headers)
+    ).status_code == 204
     assert await ws.recv_type("read") == {"type": "read", "room_id": 1, "message_id": sent["id"]}
 
 
@@ -177,7 +179,9 @@ async def test_a_deleted_room_is_removed_and_renames_are_announced(
     lounge = await create_room(client, alice, "lounge")
     ws, _ = await connect(server, alice)
     sockets.append(ws)
-    renamed = await client.patch(f"/rooms/{lounge['id']}", json={"name": "salon", "topic": "tea"}, headers=alice.headers)
+    renamed = await client.patch(
+        f"/rooms/{lounge['id']}", json={"name": "salon", "topic": "tea"}, headers=alice.headers
+    )
     assert renamed.status_code == 200, renamed.text
     update = await ws.recv_type("room_updated")
     assert update == {"type": "room_updated", "room_id": lounge["id"], "name": "salon", "topic": "tea"}

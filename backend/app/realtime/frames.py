@@ -29,7 +29,7 @@ class Frame(BaseModel):
 # --- client -> server ------------------------------------------------------------------------
 
 
-RoomId = Annotated[int, Field(ge=1, le=2**63 - 1)]
+RoomId = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]  # strict: "1", 1.0 and true name no room
 
 
 class SendMessage(Frame):
