@@ -27,7 +27,7 @@ from app.services.auth import AuthService
 from app.services.direct import DirectRoomService
 from app.services.message_writer import MessageWriter
 from app.services.messages import MessageService
-from app.services.publish_order import PostgresRoomLocks, PublishOrder, SingleProcessOrder, SQLiteFileLock
+from app.services.publish_order import PostgresPublishLock, PublishOrder, SingleProcessOrder, SQLiteFileLock
 from app.services.reactions import ReactionService
 from app.services.read_state import ReadStateService
 from app.services.rooms import RoomService
@@ -86,7 +86,7 @@ class AppContext:
         )
         order: PublishOrder = SingleProcessOrder()
         if settings.redis_url:  # several processes may write to the same room
-            order = SQLiteFileLock(settings.data_dir) if settings.is_sqlite else PostgresRoomLocks(engine)
+            order = SQLiteFileLock(settings.data_dir) if settings.is_sqlite else PostgresPublishLock(engine)
         writer = MessageWriter(Transactions(engine), events, order)
         messages = MessageService(
             writer,

@@ -1,9 +1,9 @@
-"""Keeps a room's messages in id order across server processes.
+"""Keeps messages in id order across server processes.
 
 Within one process the message writer is the only writer, so commit order is id order is
 publish order. With several processes (Redis broker), process A could commit id 10, then
 process B commit id 11 and publish it before A publishes 10. A publish lock, held from before
-the insert until after the publish, makes every room's messages reach Redis in id order."""
+the insert until after the publish, makes messages reach Redis in id order."""
 
 import asyncio
 import contextlib
@@ -29,21 +29,26 @@ class SingleProcessOrder:
         yield
 
 
-class PostgresRoomLocks:
-    """Session-level advisory locks, one per room, on a connection of their own."""
+class PostgresPublishLock:
+    """One session-level advisory lock for every writing process, on a connection of its own.
 
-    NAMESPACE = 0x43484154  # "CHAT": keeps these locks apart from any other use of advisory locks
+    One for all rooms, not one per room: message ids are global, and a `/ws` client resumes from
+    the newest id it saw in any room. With a lock per room, two processes writing two rooms could
+    commit (and publish) 11 before 10, and a client that saw 11 would never be replayed 10. Each
+    process's writer already stores a whole group of messages per hold, so the lock is taken once
+    per group, not once per message."""
+
+    NAMESPACE = 0x43484154  # "CHAT": keeps this lock apart from any other use of advisory locks
+    KEY = 1
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
 
     @contextlib.asynccontextmanager
     async def hold(self, room_ids: Iterable[int]) -> AsyncIterator[None]:
-        keys = sorted({room_id % 2**31 for room_id in room_ids})  # sorted: no deadlock between groups
         async with self._engine.connect() as connection:
             await connection.execute(
-                text("SELECT pg_advisory_lock(:ns, key) FROM unnest(CAST(:keys AS integer[])) AS key ORDER BY key"),
-                {"ns": self.NAMESPACE, "keys": keys},
+                text("SELECT pg_advisory_lock(:ns, :key)"), {"ns": self.NAMESPACE, "key": self.KEY}
             )
             await connection.commit()
             try:
