@@ -1,4 +1,4 @@
-import type { ConnectionStatus } from "../lib/room-socket";
+import type { ConnectionStatus } from "../lib/app-socket";
 
 const LABELS: Record<ConnectionStatus, string> = {
   connecting: "Connecting…",

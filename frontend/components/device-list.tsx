@@ -7,10 +7,6 @@ import { describeDevice, sortDevices } from "../lib/devices";
 import { formatFullTime, formatMessageTime } from "../lib/format-time";
 import { useSession } from "../lib/session";
 
-/** How often the list is read again while open: a device signed out elsewhere drops out of it
- *  (and if it is this one, the refused call ends the session here too). */
-const REFRESH_MS = 15_000;
-
 /** The person's signed-in devices, each with "Sign out"; this one signs out with "Log out". */
 export function DeviceList() {
   const { logout } = useSession();
@@ -27,6 +23,8 @@ export function DeviceList() {
     }
   }, []);
 
+  // Read when shown and again whenever the window gets the focus back. No polling: this device
+  // being signed out elsewhere closes the app's socket (4401), which ends the session at once.
   useEffect(() => {
     let cancelled = false;
     const refresh = () => {
@@ -40,11 +38,9 @@ export function DeviceList() {
       );
     };
     refresh();
-    const timer = setInterval(refresh, REFRESH_MS);
     window.addEventListener("focus", refresh);
     return () => {
       cancelled = true;
-      clearInterval(timer);
       window.removeEventListener("focus", refresh);
     };
   }, []);

@@ -2,10 +2,11 @@ import Link from "next/link";
 import { useState } from "react";
 
 import { describeError } from "../lib/api-error";
-import type { Room } from "../lib/api-types";
+import type { Room, UserPublic } from "../lib/api-types";
 import { unreadBadge } from "../lib/read-state";
 import { groupRooms } from "../lib/room-list";
 import { CreateRoomForm } from "./create-room-form";
+import { PeopleSearch, type PeoplePage } from "./people-search";
 
 interface RoomListProps {
   rooms: readonly Room[];
@@ -14,9 +15,13 @@ interface RoomListProps {
   onCreate(name: string, isPrivate: boolean): Promise<void>;
   /** Phone layout: the list is a drawer, closed once a room is picked. */
   onNavigate?(): void;
+  /** Finding people to start a direct conversation with: shown when all three are given. */
+  me?: UserPublic;
+  searchPeople?(prefix: string): Promise<PeoplePage>;
+  onMessagePerson?(username: string): Promise<void>;
 }
 
-export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate }: RoomListProps) {
+export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate, me, searchPeople, onMessagePerson }: RoomListProps) {
   const [error, setError] = useState<string | null>(null);
   const { rooms: joined, direct, joinable } = groupRooms(rooms);
 
@@ -38,15 +43,16 @@ export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate }: 
           <RoomLink key={room.id} room={room} active={room.id === activeRoomId} onNavigate={onNavigate} />
         ))}
       </ul>
+      {(direct.length > 0 || searchPeople) && <h2>Direct messages</h2>}
       {direct.length > 0 && (
-        <>
-          <h2>Direct messages</h2>
-          <ul aria-label="Direct messages">
-            {direct.map((room) => (
-              <RoomLink key={room.id} room={room} active={room.id === activeRoomId} onNavigate={onNavigate} />
-            ))}
-          </ul>
-        </>
+        <ul aria-label="Direct messages">
+          {direct.map((room) => (
+            <RoomLink key={room.id} room={room} active={room.id === activeRoomId} onNavigate={onNavigate} />
+          ))}
+        </ul>
+      )}
+      {me && searchPeople && onMessagePerson && (
+        <PeopleSearch me={me} search={searchPeople} onMessage={onMessagePerson} />
       )}
       {joinable.length > 0 && (
         <>

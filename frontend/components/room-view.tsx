@@ -1,45 +1,78 @@
 import { useCallback, useState } from "react";
 
-import { api } from "../lib/api";
 import type { Room, User } from "../lib/api-types";
+import { useAppConnection } from "../lib/app-connection";
 import { firstUnreadId } from "../lib/read-state";
+import { useMembers } from "../lib/use-members";
 import { useReadMarker } from "../lib/use-read-marker";
-import { useRoomSocket } from "../lib/use-room-socket";
+import { useRoomChannel } from "../lib/use-room-channel";
 import { AddMemberForm } from "./add-member-form";
 import { Composer } from "./composer";
-import { ConnectionBadge } from "./connection-badge";
+import { MemberList } from "./member-list";
 import { MessageList } from "./message-list";
-import { OnlineMembers } from "./online-members";
+import { RoomHeader } from "./room-header";
+import { RoomSettingsForm } from "./room-settings-form";
 import { TypingIndicator } from "./typing-indicator";
 
 interface RoomViewProps {
   room: Room;
   me: User;
-  onRoomClosed(roomId: number): void;
-  /** The person's read marker moved in some room (this tab or another): its count changed. */
-  onRoomRead?(roomId: number): void;
   /** Opens the direct room with someone. */
   onMessagePerson?(username: string): Promise<void>;
+  /** Leaves the room (the page then shows another). */
+  onLeave(room: Room): Promise<void>;
   /** Open around this message (a search result) instead of at the newest. */
   focusMessageId?: number | null;
+  /** Something the page has to say above the room (why the previous room went away). */
+  notice?: string | null;
+  /** Move the focus to the room's title once shown. */
+  focusTitle?: boolean;
+  onTitleFocused?(): void;
 }
 
 /** One open room. Mount with key={room.id}: a new room starts from fresh state. */
-export function RoomView({ room, me, onRoomClosed, onRoomRead, onMessagePerson, focusMessageId = null }: RoomViewProps) {
-  const marker = useReadMarker(room.id);
-  const { noteServer } = marker;
-  const onRead = useCallback(
-    (roomId: number, messageId: number) => {
-      if (roomId === room.id) noteServer(messageId);
-      onRoomRead?.(roomId);
+export function RoomView({
+  room,
+  me,
+  onMessagePerson,
+  onLeave,
+  focusMessageId = null,
+  notice = null,
+  focusTitle = false,
+  onTitleFocused,
+}: RoomViewProps) {
+  const connection = useAppConnection();
+  const { api, dispatch: dispatchApp } = connection;
+  const marker = useReadMarker(room.id, api);
+  const members = useMembers(room.id, connection);
+  // Someone the member list does not know wrote or typed: they joined since it was read.
+  const view = useRoomChannel(room.id, { focusMessageId, onRead: marker.noteServer, onActive: members.noteSender });
+  const [settingsOpen, setSettingsOpen] = useState(false);
+
+  const manager = room.owner_id === me.id || me.role === "admin";
+  const canEdit = manager && !room.is_direct;
+  const canInvite = room.is_private && !room.is_direct && manager;
+  const canRemove = manager && !room.is_direct;
+
+  const addMember = useCallback(
+    async (username: string) => {
+      members.added(await api.rooms.addMember(room.id, username));
     },
-    [room.id, noteServer, onRoomRead],
+    [api, room.id, members],
   );
-  const view = useRoomSocket(room.id, { onRoomClosed, onRead, focusMessageId });
-  const canInvite = room.is_private && !room.is_direct && (room.owner_id === me.id || me.role === "admin");
-  const addMember = useCallback(async (username: string) => {
-    await api.rooms.addMember(room.id, username);
-  }, [room.id]);
+  const removeMember = useCallback(
+    async (user: { id: number }) => {
+      await api.rooms.removeMember(room.id, user.id);
+      members.removed(user.id);
+    },
+    [api, room.id, members],
+  );
+  const saveSettings = useCallback(
+    async (changes: { name?: string; topic?: string | null }) => {
+      dispatchApp({ type: "roomChanged", room: await api.rooms.update(room.id, changes) });
+    },
+    [api, room.id, dispatchApp],
+  );
 
   // The divider marks what was unread when the room opened: up to the newest message then.
   const [ceiling, setCeiling] = useState<number | null>(null);
@@ -52,18 +85,27 @@ export function RoomView({ room, me, onRoomClosed, onRoomRead, onMessagePerson, 
   return (
     <div className="room">
       <main className="room-main" aria-labelledby="room-title">
-        <div className="room-header">
-          <h1 id="room-title">
-            <span aria-hidden="true">{room.is_direct ? "@ " : room.is_private ? "🔒 " : "# "}</span>
-            {room.name}
-            {room.is_direct ? (
-              <span className="visually-hidden"> (direct message)</span>
-            ) : (
-              room.is_private && <span className="visually-hidden"> (private room)</span>
-            )}
-          </h1>
-          <ConnectionBadge status={view.status} />
-        </div>
+        <RoomHeader
+          room={room}
+          memberCount={members.members?.length ?? room.member_count}
+          status={view.status}
+          canEdit={canEdit}
+          settingsOpen={settingsOpen}
+          onToggleSettings={() => setSettingsOpen((open) => !open)}
+          onLeave={() => onLeave(room)}
+          focusTitle={focusTitle}
+          onTitleFocused={onTitleFocused}
+        />
+        {settingsOpen && canEdit && (
+          <div id="room-settings" className="room-settings-panel">
+            <RoomSettingsForm room={room} onSave={saveSettings} onClose={() => setSettingsOpen(false)} />
+          </div>
+        )}
+        {notice && (
+          <p className="banner" role="status">
+            {notice}
+          </p>
+        )}
         {view.closedReason && (
           <p className="banner banner-error" role="alert">
             {view.closedReason}
@@ -89,14 +131,17 @@ export function RoomView({ room, me, onRoomClosed, onRoomRead, onMessagePerson, 
           onLoadNewer={view.loadNewer}
           onJumpToLatest={view.jumpToLatest}
         />
-        <TypingIndicator typists={view.presence.typing} />
+        <TypingIndicator typists={view.typing} />
         <Composer onSend={view.send} onTyping={view.notifyTyping} disabled={view.closedReason !== null} />
       </main>
       <aside className="room-aside" aria-label="Room details">
-        <OnlineMembers
-          online={view.presence.online}
+        <MemberList
+          members={members.members}
           me={me}
+          ownerId={room.owner_id}
+          error={members.error}
           onMessage={room.is_direct ? undefined : onMessagePerson}
+          onRemove={canRemove ? removeMember : undefined}
         />
         {canInvite && <AddMemberForm onAdd={addMember} />}
       </aside>

@@ -105,16 +105,20 @@ test("a private room: create it, invite someone, and they can open it", async ({
 
   // Not visible to others before the invitation.
   await guest.reload();
+  await expect(guest.getByRole("status").filter({ hasText: "Connected" })).toBeVisible();
   await expect(guest.getByRole("navigation", { name: "Rooms" }).getByText(roomName)).toHaveCount(0);
 
   await owner.getByLabel("Invite by username").fill(guestName);
   await owner.getByRole("button", { name: "Add member" }).click();
   await expect(owner.getByText(`Added ${guestName}.`)).toBeVisible();
+  await expect(owner.getByRole("region", { name: /Members/ }).getByText(guestName)).toBeVisible();
   await composer(owner).fill("Welcome to the secret room");
   await composer(owner).press("Enter");
 
-  await guest.reload();
-  await guest.getByRole("navigation", { name: "Rooms" }).getByRole("link", { name: roomName }).click();
+  // The room appears in the guest's open page, with the message waiting in it.
+  const invited = guest.getByRole("navigation", { name: "Rooms" }).getByRole("link", { name: roomName });
+  await expect(invited.getByTestId("unread-count")).toHaveText("1 unread");
+  await invited.click();
   await expect(guest.getByRole("heading", { level: 1 })).toContainText(roomName);
   await expect(messages(guest).getByText("Welcome to the secret room")).toBeVisible();
 });

@@ -9,6 +9,7 @@ export const LIMITS = {
   passwordMinBytes: 8,
   passwordMaxBytes: 72,
   roomNameMax: 64,
+  topicMax: 250,
   messageMax: 4000,
   historyPage: 50,
   searchMin: 2,

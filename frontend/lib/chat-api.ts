@@ -33,6 +33,13 @@ export function chatApi(client: ApiClient) {
       signOut: (sessionId: number) => client.delete(`/sessions/${sessionId}`),
     },
 
+    users: {
+      /** Active people whose username starts with `prefix` (ignoring case), by username; the
+       *  caller among them. `after`: the last username of the previous page. */
+      search: (prefix: string, query: { after?: string; limit?: number } = {}) =>
+        client.get<Answer<"/users", "get">>("/users", { q: prefix, after: query.after, limit: query.limit }),
+    },
+
     /** The private room of the caller and `username`, created on first use. */
     directRoom: (username: string) => client.post<Answer<"/dm", "post">>("/dm", { username }),
 
@@ -41,11 +48,16 @@ export function chatApi(client: ApiClient) {
       get: (roomId: number) => client.get<Answer<"/rooms/{room_id}", "get">>(`/rooms/${roomId}`),
       create: (name: string, isPrivate: boolean) =>
         client.post<Answer<"/rooms", "post">>("/rooms", { name, is_private: isPrivate }),
+      /** Renames the room or sets its topic (its owner or an admin); a blank topic clears it. */
+      update: (roomId: number, changes: { name?: string; topic?: string | null }) =>
+        client.patch<Answer<"/rooms/{room_id}", "patch">>(`/rooms/${roomId}`, changes),
       join: (roomId: number) => client.post<Answer<"/rooms/{room_id}/join", "post">>(`/rooms/${roomId}/join`),
       leave: (roomId: number) => client.post(`/rooms/${roomId}/leave`),
       members: (roomId: number) => client.get<Answer<"/rooms/{room_id}/members", "get">>(`/rooms/${roomId}/members`),
       addMember: (roomId: number, username: string) =>
-        client.post<unknown>(`/rooms/${roomId}/members`, { username }),
+        client.post<Answer<"/rooms/{room_id}/members", "post">>(`/rooms/${roomId}/members`, { username }),
+      /** The owner or an admin removes someone (not the owner, not oneself: see `leave`). */
+      removeMember: (roomId: number, userId: number) => client.delete(`/rooms/${roomId}/members/${userId}`),
       /** Moves the read marker forward (the server ignores an older id). */
       markRead: (roomId: number, messageId: number) =>
         client.post(`/rooms/${roomId}/read`, { message_id: messageId }),

@@ -1,4 +1,5 @@
-// Who is online in a room and who is typing, as a pure reducer fed by WebSocket frames.
+// Who is typing in the open room, as a pure reducer fed by `typing` and `message` frames.
+// (Who is online is app-wide: app-state.ts keeps it from hello and presence frames.)
 
 import type { UserPublic } from "./api-types";
 
@@ -8,51 +9,22 @@ export interface Typist {
   until: number;
 }
 
-export interface PresenceState {
-  online: UserPublic[];
-  typing: Typist[];
-}
-
-export type PresenceAction =
-  | { type: "snapshot"; online: UserPublic[] }
-  | { type: "joined"; user: UserPublic }
-  | { type: "left"; user: UserPublic }
+export type TypingAction =
   | { type: "typing"; user: UserPublic; until: number }
   | { type: "spoke"; userId: number }
   | { type: "expire"; now: number };
 
-export const initialPresenceState: PresenceState = { online: [], typing: [] };
-
-const byName = (a: UserPublic, b: UserPublic) => a.username.localeCompare(b.username);
-
-export function presenceReducer(state: PresenceState, action: PresenceAction): PresenceState {
+export function typingReducer(state: readonly Typist[], action: TypingAction): Typist[] {
   switch (action.type) {
-    case "snapshot":
-      return { ...state, online: [...action.online].sort(byName) };
-    case "joined":
-      if (state.online.some((u) => u.id === action.user.id)) return state;
-      return { ...state, online: [...state.online, action.user].sort(byName) };
-    case "left":
-      return {
-        online: state.online.filter((u) => u.id !== action.user.id),
-        typing: state.typing.filter((t) => t.user.id !== action.user.id),
-      };
     case "typing":
-      // Only a connected socket can type, so a typist is online even if their join was
-      // not announced (the server stays quiet about arrivals right after it restarts).
-      return {
-        online: state.online.some((u) => u.id === action.user.id)
-          ? state.online
-          : [...state.online, action.user].sort(byName),
-        typing: [...state.typing.filter((t) => t.user.id !== action.user.id), { user: action.user, until: action.until }],
-      };
+      return [...state.filter((t) => t.user.id !== action.user.id), { user: action.user, until: action.until }];
     case "spoke":
       // Their message arrived: they have stopped typing it.
-      if (!state.typing.some((t) => t.user.id === action.userId)) return state;
-      return { ...state, typing: state.typing.filter((t) => t.user.id !== action.userId) };
+      if (!state.some((t) => t.user.id === action.userId)) return state as Typist[];
+      return state.filter((t) => t.user.id !== action.userId);
     case "expire":
-      if (!state.typing.some((t) => t.until <= action.now)) return state;
-      return { ...state, typing: state.typing.filter((t) => t.until > action.now) };
+      if (!state.some((t) => t.until <= action.now)) return state as Typist[];
+      return state.filter((t) => t.until > action.now);
   }
 }
 

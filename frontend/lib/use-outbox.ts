@@ -1,8 +1,9 @@
-// The person's own messages on their way to the server: sent over the room's socket when it is
+// The person's own messages on their way to the server: sent over the app's socket when it is
 // up (confirmed by their echo, recognised by client_id, or failed after a timeout or an error
-// frame), over HTTP otherwise, and sent again under the same client_id after a reconnect, so the
-// server stores each at most once. They wait in the message list's outbox; use-room-socket
-// passes the frames and connections that concern them on.
+// frame carrying that client_id), over HTTP otherwise, and sent again under the same client_id
+// after a reconnect, so the server stores each at most once. They are stored in the order they
+// were written: while one is on its way over HTTP, the next ones wait for it. They wait in the
+// message list's outbox; use-room-channel passes the frames and connections that concern them on.
 
 import { useCallback, useRef, type Dispatch } from "react";
 
@@ -20,7 +21,7 @@ export interface OutboxOptions {
   /** The message list the outbox lives in (use-room-history). */
   dispatch: Dispatch<MessageListAction>;
   current: () => MessageListState;
-  /** Sends a frame on the room's socket; false when it is not connected. */
+  /** Sends a frame on the app's socket; false when it is not connected. */
   sendFrame: (frame: ClientFrame) => boolean;
 }
 
@@ -30,13 +31,16 @@ export interface Outbox {
   discard(clientId: string): void;
   /** The echo of a message sent with this client_id arrived. */
   confirmed(clientId: string): void;
+  /** The server refused the send with this client_id (an error frame naming it); false when
+   *  no such message is waiting. */
+  refused(clientId: string, detail: string): boolean;
   /** The server refused the oldest message sent on the socket and not yet echoed (an error
-   *  frame carries no client_id, but one socket's frames are answered in order); false when
+   *  frame that names no client_id; one socket's frames are answered in order); false when
    *  none is waiting. */
   refuseOldest(detail: string): boolean;
   /** A new connection: everything still pending may have been lost with the old one. */
   resendPending(): void;
-  /** The socket is closed: no more echo timeouts. */
+  /** The room is closed: no more echo timeouts. */
   stop(): void;
 }
 
@@ -44,6 +48,10 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
   /** client_ids sent on the socket and not yet echoed, oldest first. */
   const awaitingEcho = useRef<string[]>([]);
   const sendTimers = useRef(new Map<string, ReturnType<typeof setTimeout>>());
+  /** The HTTP sends in flight or waiting their turn, as one chain: the last link. */
+  const httpQueue = useRef<Promise<void> | null>(null);
+  /** client_ids in that chain. */
+  const viaHttp = useRef(new Set<string>());
 
   const settle = useCallback((clientId: string) => {
     awaitingEcho.current = awaitingEcho.current.filter((id) => id !== clientId);
@@ -60,23 +68,53 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
     [settle, dispatch],
   );
 
-  /** Over the socket when it is up; otherwise over HTTP (idempotent by client_id too). */
-  const transmit = useCallback(
-    (clientId: string, body: string) => {
-      if (sendFrame({ type: "message", body, client_id: clientId })) {
+  /** Over the socket when it is up (null: done); otherwise over HTTP (idempotent by client_id
+   *  too), the promise settling with the answer. */
+  const transmitNow = useCallback(
+    (clientId: string, body: string): Promise<void> | null => {
+      if (sendFrame({ type: "message", room_id: roomId, body, client_id: clientId })) {
         awaitingEcho.current.push(clientId);
         sendTimers.current.set(
           clientId,
           setTimeout(() => fail(clientId, "Not confirmed by the server."), SEND_TIMEOUT_MS),
         );
-        return;
+        return null;
       }
-      api.messages.send(roomId, body, clientId).then(
-        (message) => dispatch({ type: "received", message }),
+      return api.messages.send(roomId, body, clientId).then(
+        (message) => {
+          settle(clientId);
+          dispatch({ type: "received", message });
+        },
         (error: unknown) => fail(clientId, describeError(error)),
       );
     },
-    [api, roomId, sendFrame, fail, dispatch],
+    [api, roomId, sendFrame, fail, settle, dispatch],
+  );
+
+  const transmit = useCallback(
+    (clientId: string, body: string) => {
+      const ahead = httpQueue.current;
+      let link: Promise<void> | null;
+      if (ahead === null) {
+        link = transmitNow(clientId, body);
+        if (link === null) return;
+      } else {
+        // An earlier message is still on its way over HTTP: this one waits its turn (unless
+        // discarded meanwhile), so that they are stored in the order they were written.
+        link = ahead.then(() => {
+          const item = current().outbox.find((o) => o.clientId === clientId);
+          if (item?.status !== "pending") return;
+          return transmitNow(clientId, body) ?? undefined;
+        });
+      }
+      viaHttp.current.add(clientId);
+      const tracked: Promise<void> = link.finally(() => {
+        viaHttp.current.delete(clientId);
+        if (httpQueue.current === tracked) httpQueue.current = null;
+      });
+      httpQueue.current = tracked;
+    },
+    [transmitNow, current],
   );
 
   const send = useCallback(
@@ -106,6 +144,16 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
     [settle, dispatch],
   );
 
+  const refused = useCallback(
+    (clientId: string, detail: string) => {
+      const item = current().outbox.find((o) => o.clientId === clientId);
+      if (item?.status !== "pending") return false;
+      fail(clientId, detail);
+      return true;
+    },
+    [current, fail],
+  );
+
   const refuseOldest = useCallback(
     (detail: string) => {
       const head = awaitingEcho.current[0];
@@ -117,10 +165,11 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
   );
 
   const resendPending = useCallback(() => {
-    // The echo queue belongs to one connection, so it starts empty on each.
+    // The echo queue belongs to one connection, so it starts empty on each. What is on its
+    // way over HTTP gets its answer there.
     awaitingEcho.current = [];
     for (const item of current().outbox) {
-      if (item.status !== "pending") continue;
+      if (item.status !== "pending" || viaHttp.current.has(item.clientId)) continue;
       settle(item.clientId);
       transmit(item.clientId, item.body);
     }
@@ -131,5 +180,5 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
     sendTimers.current.clear();
   }, []);
 
-  return { send, retry, discard, confirmed: settle, refuseOldest, resendPending, stop };
+  return { send, retry, discard, confirmed: settle, refused, refuseOldest, resendPending, stop };
 }

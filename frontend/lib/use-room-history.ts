@@ -1,7 +1,7 @@
 // One room's messages as React state: the message list reducer, the pages of history that fill
 // it (the newest, around a message jumped to, older and newer ones), and the changes the
 // person makes over HTTP (edit, delete, react). Live frames reach the list through `dispatch`;
-// use-room-socket composes this with the socket and the outbox.
+// use-room-channel composes this with the app's socket and the outbox.
 
 import { useCallback, useEffect, useReducer, useRef, type Dispatch } from "react";
 
@@ -18,9 +18,6 @@ import {
 const AROUND = 25;
 
 export interface RoomHistoryOptions {
-  /** The newest message loaded by paging forward or jumping back to the newest: the socket
-   *  resumes after it. */
-  onNewest?: (messageId: number) => void;
   /** Loading older or newer messages failed. */
   onError?: (error: unknown) => void;
 }
@@ -61,10 +58,6 @@ export function useRoomHistory(roomId: number, api: ChatApi, options: RoomHistor
 
   const current = useCallback(() => listRef.current, []);
   const reportError = useCallback((error: unknown) => optionsRef.current.onError?.(error), []);
-  const noteNewest = useCallback((messages: readonly { id: number }[]) => {
-    const last = messages.at(-1);
-    if (last) optionsRef.current.onNewest?.(last.id);
-  }, []);
 
   const loadLatest = useCallback(
     async (live: () => boolean = always): Promise<number | null> => {
@@ -91,9 +84,8 @@ export function useRoomHistory(roomId: number, api: ChatApi, options: RoomHistor
   const jumpToLatest = useCallback(() => {
     api.messages.history(roomId, { limit: LIMITS.historyPage }).then((page) => {
       dispatch({ type: "windowLoaded", messages: page.messages, hasOlder: page.has_more, hasNewer: false });
-      noteNewest(page.messages);
     }, reportError);
-  }, [api, roomId, noteNewest, reportError]);
+  }, [api, roomId, reportError]);
 
   const loadNewer = useCallback(() => {
     const { messages, loadingNewer, hasNewer } = listRef.current;
@@ -101,16 +93,13 @@ export function useRoomHistory(roomId: number, api: ChatApi, options: RoomHistor
     if (loadingNewer || !hasNewer || !newest) return;
     dispatch({ type: "newerRequested" });
     api.messages.history(roomId, { after: newest.id, limit: LIMITS.historyPage }).then(
-      (page) => {
-        dispatch({ type: "pageLoaded", messages: page.messages, hasMore: page.has_more, position: "newer" });
-        noteNewest(page.messages);
-      },
+      (page) => dispatch({ type: "pageLoaded", messages: page.messages, hasMore: page.has_more, position: "newer" }),
       (error: unknown) => {
         dispatch({ type: "newerFailed" });
         reportError(error);
       },
     );
-  }, [api, roomId, noteNewest, reportError]);
+  }, [api, roomId, reportError]);
 
   const loadOlder = useCallback(() => {
     const { messages, loadingOlder, hasMore } = listRef.current;

@@ -1,22 +1,22 @@
 import Head from "next/head";
 import { useRouter } from "next/router";
-import { useCallback, useState } from "react";
+import { useCallback, useMemo, useState } from "react";
 
 import { AppHeader } from "../components/app-header";
 import { PageStatus } from "../components/page-status";
 import { RoomList } from "../components/room-list";
 import { RoomView } from "../components/room-view";
 import { SearchPanel } from "../components/search-panel";
-import { api } from "../lib/api";
 import type { Message, Room } from "../lib/api-types";
+import { useAppConnection } from "../lib/app-connection";
+import type { RemovalReason } from "../lib/app-state";
 import { totalUnread } from "../lib/room-list";
 import { useAuthGuard } from "../lib/use-auth-guard";
-import { useRooms } from "../lib/use-rooms";
 
 /** The room in the URL (?room=ID) if it is one of ours, else the first room we are in. */
 function pickRoom(rooms: readonly Room[], wanted: unknown): Room | null {
   const id = typeof wanted === "string" ? Number(wanted) : NaN;
-  return rooms.find((room) => room.joined && room.id === id) ?? rooms.find((room) => room.joined) ?? null;
+  return rooms.find((room) => room.id === id) ?? rooms[0] ?? null;
 }
 
 /** The message to open the room at (?message=ID, from a search result), or null. */
@@ -25,43 +25,51 @@ function pickMessage(wanted: unknown): number | null {
   return Number.isSafeInteger(id) && id > 0 ? id : null;
 }
 
+const REMOVED_BECAUSE: Record<RemovalReason, (name: string) => string> = {
+  left: (name) => `You left ${name}.`,
+  removed: (name) => `You were removed from ${name}.`,
+  deleted: (name) => `${name} was deleted.`,
+};
+
 export default function ChatPage() {
   const user = useAuthGuard("user");
   const router = useRouter();
-  const { rooms, error, reload, refreshRoom } = useRooms(user !== null);
+  const { api, state, dispatch, error } = useAppConnection();
   const [roomsOpen, setRoomsOpen] = useState(false);
+  const [focusTitle, setFocusTitle] = useState(false);
+  const { rooms, joinable, lastRemoved } = state;
 
   const openRoom = useCallback(
     async (roomId: number, messageId?: number) => {
-      await reload();
       setRoomsOpen(false);
       await router.push({ pathname: "/chat/", query: messageId ? { room: roomId, message: messageId } : { room: roomId } });
     },
-    [reload, router],
+    [router],
   );
 
-  const join = useCallback(
+  /** An HTTP answer made the person a member: listed at once (the socket's room_added agrees). */
+  const entered = useCallback(
     async (room: Room) => {
-      await api.rooms.join(room.id);
+      dispatch({ type: "roomJoined", room });
       await openRoom(room.id);
     },
-    [openRoom],
+    [dispatch, openRoom],
   );
 
+  const join = useCallback(async (room: Room) => entered(await api.rooms.join(room.id)), [api, entered]);
   const create = useCallback(
-    async (name: string, isPrivate: boolean) => {
-      const room = await api.rooms.create(name, isPrivate);
-      await openRoom(room.id);
-    },
-    [openRoom],
+    async (name: string, isPrivate: boolean) => entered(await api.rooms.create(name, isPrivate)),
+    [api, entered],
   );
+  const messagePerson = useCallback(async (username: string) => entered(await api.directRoom(username)), [api, entered]);
+  const searchPeople = useCallback((prefix: string) => api.users.search(prefix), [api]);
 
-  const messagePerson = useCallback(
-    async (username: string) => {
-      const room = await api.directRoom(username);
-      await openRoom(room.id);
+  const leave = useCallback(
+    async (room: Room) => {
+      await api.rooms.leave(room.id);
+      dispatch({ type: "roomLeft", roomId: room.id });
     },
-    [openRoom],
+    [api, dispatch],
   );
 
   const openResult = useCallback(
@@ -71,9 +79,19 @@ export default function ChatPage() {
     [openRoom],
   );
 
-  const onRoomClosed = useCallback(() => {
-    reload().catch(() => undefined);
-  }, [reload]);
+  // The room being read went away (left, removed, deleted): the next one's title takes the
+  // focus, so that it is not lost with the controls that went.
+  const wantedRoom = Number(router.query.room);
+  const removedHere = lastRemoved !== null && lastRemoved.roomId === wantedRoom ? lastRemoved : null;
+  const [announced, setAnnounced] = useState<typeof lastRemoved>(null);
+  if (removedHere && announced !== removedHere) {
+    // Set during render (React's pattern for state derived from a change of props).
+    setAnnounced(removedHere);
+    setFocusTitle(true);
+  }
+  const titleFocused = useCallback(() => setFocusTitle(false), []);
+
+  const listed = useMemo(() => (rooms ? [...rooms, ...joinable] : []), [rooms, joinable]);
 
   // Before hydration the static page has no query string yet: wait, rather than open the
   // default room and then switch to the one in the URL.
@@ -81,8 +99,9 @@ export default function ChatPage() {
   if (!rooms) return <PageStatus>{error ? <p role="alert">{error}</p> : undefined}</PageStatus>;
 
   const room = pickRoom(rooms, router.query.room);
-  const focus = room && Number(router.query.room) === room.id ? pickMessage(router.query.message) : null;
+  const focus = room && wantedRoom === room.id ? pickMessage(router.query.message) : null;
   const unread = totalUnread(rooms.filter((r) => r.id !== room?.id));
+  const notice = removedHere ? REMOVED_BECAUSE[removedHere.reason](removedHere.name) : null;
 
   return (
     <div className="chat-page" data-rooms-open={roomsOpen}>
@@ -103,24 +122,30 @@ export default function ChatPage() {
       </AppHeader>
       <div className="chat-body">
         <RoomList
-          rooms={rooms}
+          rooms={listed}
           activeRoomId={room?.id ?? null}
           onJoin={join}
           onCreate={create}
           onNavigate={() => setRoomsOpen(false)}
+          me={user}
+          searchPeople={searchPeople}
+          onMessagePerson={messagePerson}
         />
         {room ? (
           <RoomView
             key={`${room.id}:${focus ?? ""}`}
             room={room}
             me={user}
-            onRoomClosed={onRoomClosed}
-            onRoomRead={refreshRoom}
             onMessagePerson={messagePerson}
+            onLeave={leave}
             focusMessageId={focus}
+            notice={notice}
+            focusTitle={focusTitle}
+            onTitleFocused={titleFocused}
           />
         ) : (
           <main className="room-empty">
+            {notice && <p role="status">{notice}</p>}
             <p>Join a public room or create one to start chatting.</p>
           </main>
         )}

@@ -31,6 +31,8 @@ describe("the generated API types", () => {
     expectTypeOf<Answer<"/messages/{message_id}/reactions/{emoji}", "delete">>().toEqualTypeOf<Message>();
     expectTypeOf<Answer<"/sessions", "get">>().toEqualTypeOf<Session[]>();
     expectTypeOf<Answer<"/admin/stats", "get">>().toEqualTypeOf<AdminStats>();
+    expectTypeOf<Answer<"/rooms/{room_id}", "patch">>().toEqualTypeOf<Room>();
+    expectTypeOf<Answer<"/users", "get">["users"]>().toEqualTypeOf<UserPublic[]>();
   });
 
   it("refuse a route or a method the backend does not have", () => {
@@ -43,17 +45,21 @@ describe("the generated API types", () => {
   it("require every field an answer always carries, defaults included", () => {
     expectTypeOf<Room["unread_count"]>().toEqualTypeOf<number>();
     expectTypeOf<Room["last_read_id"]>().toEqualTypeOf<number | null>();
+    expectTypeOf<Room["topic"]>().toEqualTypeOf<string | null>();
+    expectTypeOf<Room["last_message_id"]>().toEqualTypeOf<number | null>();
     expectTypeOf<Message["reactions"]>().toEqualTypeOf<Reaction[]>();
   });
 
   it("carry the HTTP API's models in frames", () => {
     expectTypeOf<FrameOf<"message">["message"]>().toEqualTypeOf<Message>();
-    expectTypeOf<FrameOf<"hello">["room"]>().toEqualTypeOf<Room>();
+    expectTypeOf<FrameOf<"hello">["rooms"]>().toEqualTypeOf<Room[] | null | undefined>();
+    expectTypeOf<FrameOf<"room_added">["room"]>().toEqualTypeOf<Room>();
     expectTypeOf<FrameOf<"hello">["online"]>().toEqualTypeOf<UserPublic[]>();
   });
 
   it("tell frames apart by their type, and leave out what the server may leave out", () => {
-    expectTypeOf<FrameOf<"gap">>().toEqualTypeOf<{ type: "gap" }>();
+    expectTypeOf<FrameOf<"gap">>().toEqualTypeOf<{ type: "gap"; room_id?: number | null }>();
+    expectTypeOf<FrameOf<"room_removed">["reason"]>().toEqualTypeOf<"left" | "removed" | "deleted">();
     expectTypeOf<FrameOf<"error">["retry_after"]>().toEqualTypeOf<number | null | undefined>();
     expectTypeOf<Extract<ClientFrame, { type: "message" }>["client_id"]>().toEqualTypeOf<string | null | undefined>();
     expectTypeOf<ServerFrame>().toExtend<{ type: string }>();

@@ -3,7 +3,6 @@ import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
 import { MessageList } from "../components/message-list";
-import { OnlineMembers } from "../components/online-members";
 import { RoomList } from "../components/room-list";
 import { alice, asyncNoop, bob, listState as list, message, messageListCallbacks, room } from "./support";
 
@@ -95,15 +94,5 @@ describe("RoomList", () => {
     expect(within(nav).getByRole("link", { name: /room2/ })).toHaveTextContent("99+ unread");
     const direct = screen.getByRole("list", { name: "Direct messages" });
     expect(within(direct).getByRole("link", { name: /bob/ })).toHaveTextContent("1 unread");
-  });
-});
-
-describe("OnlineMembers", () => {
-  it("offers a direct conversation with everyone but oneself", async () => {
-    const onMessage = vi.fn(async () => undefined);
-    render(<OnlineMembers online={[alice, bob]} me={alice} onMessage={onMessage} />);
-    expect(screen.queryByRole("button", { name: "Message alice" })).toBeNull();
-    await userEvent.click(screen.getByRole("button", { name: "Message bob" }));
-    expect(onMessage).toHaveBeenCalledWith("bob");
   });
 });

@@ -2,7 +2,7 @@
 // reactions (frames and REST answers), read frames; and the read-marker hook.
 
 import { act, renderHook } from "@testing-library/react";
-import { describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 
 import { useReadMarker } from "../lib/use-read-marker";
 import {
@@ -16,7 +16,7 @@ import {
   ids,
   message,
   messages,
-  renderRoomSocket,
+  renderRoomChannel,
   room as roomOf,
   type RoomHookSetup,
 } from "./support";
@@ -26,11 +26,11 @@ const stored = messages(100, { sender: bob });
 
 fakeTimersInEachTest();
 
-describe("useRoomSocket, opened at a message", () => {
+describe("useRoomChannel, opened at a message", () => {
   const setup = (options: RoomHookSetup = {}) =>
-    renderRoomSocket({ stored, room, hello: hello({ room, last_message_id: 100 }), ...options });
+    renderRoomChannel({ stored, room, hello: hello({ rooms: [room], last_message_id: 100 }), ...options });
 
-  it("loads the messages around it and connects without replaying from there", async () => {
+  it("loads the messages around it", async () => {
     const t = setup({ focusMessageId: 30 });
     await t.connect();
     expect(t.requests.filter((r) => r.includes("/chat/history")).sort()).toEqual([
@@ -39,7 +39,6 @@ describe("useRoomSocket, opened at a message", () => {
     ]);
     expect(ids(t.view().list.messages)).toEqual(Array.from({ length: 50 }, (_, i) => i + 6));
     expect(t.view().list).toMatchObject({ hasMore: true, hasNewer: true });
-    expect(t.sockets.last.since).toBeNull();
   });
 
   it("holds live messages until paging reaches the newest, then shows everything once", async () => {
@@ -54,7 +53,7 @@ describe("useRoomSocket, opened at a message", () => {
     expect(ids(t.view().list.messages)).toEqual(Array.from({ length: 96 }, (_, i) => i + 6));
     expect(t.view().list.hasNewer).toBe(false);
 
-    // A reconnect resumes from what it has, not from the jump.
+    // A reconnect of the app's socket resumes after the newest message seen anywhere.
     act(() => t.sockets.last.serverClose(1006));
     await advance(1_000);
     expect(t.sockets.last.since).toBe("101");
@@ -89,12 +88,15 @@ describe("useRoomSocket, opened at a message", () => {
     expect(t.view().list.messages.at(-1)?.reactions).toEqual([]);
   });
 
-  it("passes read frames on, whatever room they are about", async () => {
-    const onRead = vi.fn();
-    const t = setup({ onRead });
+  it("after a gap while far back, only drops the held live messages: paging forward fetches the rest", async () => {
+    const t = setup({ focusMessageId: 30 });
     await t.connect();
-    t.receive({ type: "read", room_id: 7, message_id: 70 });
-    expect(onRead).toHaveBeenCalledWith(7, 70);
+    t.receive({ type: "message", message: message(101, { sender: bob }) });
+    t.receive({ type: "gap", room_id: 1 });
+    await flush();
+    expect(t.view().list).toMatchObject({ hasNewer: true, buffer: [] });
+    expect(ids(t.view().list.messages).at(0)).toBe(6);
+    expect(t.requests.filter((r) => r.includes("/chat/history"))).toHaveLength(2);
   });
 });
 

@@ -14,8 +14,9 @@ fakeTimersInEachTest();
 function setup({ connected = true } = {}) {
   const backend = fakeBackend([]);
   const frames: ClientFrame[] = [];
+  const socket = { connected };
   const sendFrame = (frame: ClientFrame) => {
-    if (!connected) return false;
+    if (!socket.connected) return false;
     frames.push(frame);
     return true;
   };
@@ -27,7 +28,7 @@ function setup({ connected = true } = {}) {
   const outbox = () => hook.result.current.outbox;
   const items = () => hook.result.current.list.outbox;
   const clientIds = () => items().map((item) => item.clientId);
-  return { ...backend, frames, hook, outbox, items, clientIds };
+  return { ...backend, frames, socket, hook, outbox, items, clientIds };
 }
 
 describe("useOutbox", () => {
@@ -36,7 +37,7 @@ describe("useOutbox", () => {
     act(() => t.outbox().send("hello"));
     const [item] = t.items();
     expect(item).toMatchObject({ body: "hello", status: "pending", error: null });
-    expect(t.frames).toEqual([{ type: "message", body: "hello", client_id: item?.clientId }]);
+    expect(t.frames).toEqual([{ type: "message", room_id: 1, body: "hello", client_id: item?.clientId }]);
 
     act(() => t.outbox().confirmed(item?.clientId ?? ""));
     await advance(SEND_TIMEOUT_MS);
@@ -59,6 +60,52 @@ describe("useOutbox", () => {
     expect(t.requests).toContain("POST /api/v1/rooms/1/messages");
     expect(t.items()).toEqual([]);
     expect(ids(t.hook.result.current.list.messages)).toEqual([SENT_OVER_HTTP_ID]);
+  });
+
+  it("stores messages in the order written: while one is on its way over HTTP, the next ones wait for it", async () => {
+    const t = setup({ connected: false });
+    const release = t.hold("POST /api/v1/rooms/1/messages");
+    act(() => t.outbox().send("one"));
+    t.socket.connected = true;
+    act(() => t.outbox().send("two"));
+    act(() => t.outbox().send("three"));
+    expect(t.frames).toEqual([]);
+
+    release();
+    await flush();
+    expect(t.frames.map((frame) => (frame.type === "message" ? frame.body : frame.type))).toEqual(["two", "three"]);
+    expect(t.items().map((item) => item.body)).toEqual(["two", "three"]);
+    // Later sends go straight out again.
+    act(() => t.outbox().send("four"));
+    expect(t.frames).toHaveLength(3);
+  });
+
+  it("does not send a waiting message that was discarded meanwhile", async () => {
+    const t = setup({ connected: false });
+    const release = t.hold("POST /api/v1/rooms/1/messages");
+    act(() => t.outbox().send("one"));
+    t.socket.connected = true;
+    act(() => t.outbox().send("never mind"));
+    act(() => t.outbox().discard(t.clientIds()[1] ?? ""));
+    release();
+    await flush();
+    expect(t.frames).toEqual([]);
+  });
+
+  it("fails the message an error frame names", async () => {
+    const t = setup();
+    act(() => t.outbox().send("first"));
+    act(() => t.outbox().send("second"));
+    let known = false;
+    act(() => {
+      known = t.outbox().refused(t.clientIds()[1] ?? "", "Too long");
+    });
+    expect(known).toBe(true);
+    expect(t.items().map((item) => item.status)).toEqual(["pending", "failed"]);
+    act(() => {
+      known = t.outbox().refused("unknown", "Too long");
+    });
+    expect(known).toBe(false);
   });
 
   it("marks a message failed when the HTTP send is refused", async () => {

@@ -1,5 +1,5 @@
 // useRoomHistory on its own: the pages it loads into the message list, what it tells the
-// socket (the newest message reached) and the person (failures), and changes made over HTTP.
+// person (failures), and changes made over HTTP.
 
 import { act, renderHook } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
@@ -15,16 +15,15 @@ const range = (from: number, to: number) => Array.from({ length: to - from + 1 }
 
 function setup(stored = messages(100)) {
   const backend = fakeBackend(stored);
-  const onNewest = vi.fn();
   const onError = vi.fn();
-  const hook = renderHook(() => useRoomHistory(1, backend.api, { onNewest, onError }));
+  const hook = renderHook(() => useRoomHistory(1, backend.api, { onError }));
   const history = () => hook.result.current;
   const historyRequests = () => backend.requests.filter((r) => r.includes("/chat/history"));
-  return { ...backend, onNewest, onError, hook, history, historyRequests };
+  return { ...backend, onError, hook, history, historyRequests };
 }
 
 describe("useRoomHistory", () => {
-  it("loads the newest page and tells where the socket resumes", async () => {
+  it("loads the newest page and tells its last message id", async () => {
     const t = setup();
     let resumeAfter: number | null = null;
     await act(async () => {
@@ -85,7 +84,7 @@ describe("useRoomHistory", () => {
     expect(t.historyRequests()).toHaveLength(2);
   });
 
-  it("pages forward from a jump and tells the socket the newest message reached", async () => {
+  it("pages forward from a jump until the newest message", async () => {
     const t = setup();
     await act(async () => {
       await t.history().loadAround(30);
@@ -95,7 +94,6 @@ describe("useRoomHistory", () => {
     expect(t.historyRequests().at(-1)).toBe("GET /api/v1/chat/history?room_id=1&after=55&limit=50");
     expect(ids(t.history().list.messages)).toEqual(range(6, 100));
     expect(t.history().list.hasNewer).toBe(false);
-    expect(t.onNewest).toHaveBeenCalledWith(100);
   });
 
   it("jumps back to the newest messages", async () => {
@@ -107,7 +105,6 @@ describe("useRoomHistory", () => {
     await flush();
     expect(ids(t.history().list.messages)).toEqual(range(51, 100));
     expect(t.history().list).toMatchObject({ hasNewer: false, hasMore: true });
-    expect(t.onNewest).toHaveBeenCalledWith(100);
   });
 
   it("reports a failed page and lets it be asked for again", async () => {

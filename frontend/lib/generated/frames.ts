@@ -43,6 +43,12 @@ export interface components {
              * @default null
              */
             client_id?: string | null;
+            /**
+             * Room Id
+             * @description required on /ws; on /ws/{room_id}, that room or absent
+             * @default null
+             */
+            room_id?: number | null;
         };
         /** Typing */
         Typing: {
@@ -51,6 +57,12 @@ export interface components {
              * @enum {string}
              */
             type: "typing";
+            /**
+             * Room Id
+             * @description required on /ws; on /ws/{room_id}, that room or absent
+             * @default null
+             */
+            room_id?: number | null;
         };
         /** ErrorFrame */
         ErrorFrame: {
@@ -71,6 +83,18 @@ export interface components {
              * @default null
              */
             retry_after?: number | null;
+            /**
+             * Client Id
+             * @description the refused send's client_id, when it had one
+             * @default null
+             */
+            client_id?: string | null;
+            /**
+             * Room Id
+             * @description the room the refused frame named, on /ws
+             * @default null
+             */
+            room_id?: number | null;
         };
         /**
          * Gap
@@ -82,20 +106,42 @@ export interface components {
              * @enum {string}
              */
             type: "gap";
+            /**
+             * Room Id
+             * @description the room whose history to fetch (null: every room)
+             * @default null
+             */
+            room_id?: number | null;
         };
-        /** Hello */
+        /**
+         * Hello
+         * @description The first frame. On /ws/{room_id}: `room`, its newest message id and who of its members
+         *     is online. On /ws: `rooms` (every room the user is a member of, each with its newest message
+         *     id and unread count), the newest message id of them all, and who is online among the people
+         *     the user shares a room with.
+         */
         Hello: {
             /**
              * @description discriminator enum property added by openapi-typescript
              * @enum {string}
              */
             type: "hello";
-            room: Api["schemas"]["RoomOut"];
             user: Api["schemas"]["UserPublic"];
             /** Online */
             online: Api["schemas"]["UserPublic"][];
             /** Last Message Id */
             last_message_id: number | null;
+            /**
+             * @description /ws/{room_id} only
+             * @default null
+             */
+            room?: Api["schemas"]["RoomOut"] | null;
+            /**
+             * Rooms
+             * @description /ws only
+             * @default null
+             */
+            rooms?: Api["schemas"]["RoomOut"][] | null;
         };
         /** MessageDeleted */
         MessageDeleted: {
@@ -135,7 +181,12 @@ export interface components {
              */
             type: "pong";
         };
-        /** Presence */
+        /**
+         * Presence
+         * @description Someone the user shares a room with came online (their first socket anywhere) or went
+         *     offline (their last socket closed, after the grace period). `event` says the same as
+         *     `online` ("join": online, "leave": offline), kept for the clients of the first contract.
+         */
         Presence: {
             /**
              * @description discriminator enum property added by openapi-typescript
@@ -147,6 +198,8 @@ export interface components {
              * @enum {string}
              */
             event: "join" | "leave";
+            /** Online */
+            online: boolean;
             user: Api["schemas"]["UserPublic"];
         };
         /**
@@ -183,6 +236,19 @@ export interface components {
             /** Message Id */
             message_id: number;
         };
+        /**
+         * RoomAdded
+         * @description /ws: the user became a member (joined, was added, created the room, a DM started); the
+         *     room's frames flow on this socket from now on.
+         */
+        RoomAdded: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "room_added";
+            room: Api["schemas"]["RoomOut"];
+        };
         /** RoomDeleted */
         RoomDeleted: {
             /**
@@ -193,6 +259,41 @@ export interface components {
             /** Room Id */
             room_id: number;
         };
+        /**
+         * RoomRemoved
+         * @description /ws: the room's frames stop on this socket: the user left it, was removed, or it was deleted.
+         */
+        RoomRemoved: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "room_removed";
+            /** Room Id */
+            room_id: number;
+            /**
+             * Reason
+             * @enum {string}
+             */
+            reason: "left" | "removed" | "deleted";
+        };
+        /**
+         * RoomUpdated
+         * @description The room was renamed or its topic changed (both sockets).
+         */
+        RoomUpdated: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "room_updated";
+            /** Room Id */
+            room_id: number;
+            /** Name */
+            name: string;
+            /** Topic */
+            topic: string | null;
+        };
         /** TypingNotice */
         TypingNotice: {
             /**
@@ -200,10 +301,12 @@ export interface components {
              * @enum {string}
              */
             type: "typing";
+            /** Room Id */
+            room_id: number;
             user: Api["schemas"]["UserPublic"];
         };
         ClientFrame: components["schemas"]["SendMessage"] | components["schemas"]["Typing"] | components["schemas"]["Ping"] | components["schemas"]["Auth"];
-        ServerFrame: components["schemas"]["Hello"] | components["schemas"]["MessageFrame"] | components["schemas"]["MessageUpdated"] | components["schemas"]["MessageDeleted"] | components["schemas"]["Presence"] | components["schemas"]["TypingNotice"] | components["schemas"]["Pong"] | components["schemas"]["Gap"] | components["schemas"]["ErrorFrame"] | components["schemas"]["RoomDeleted"] | components["schemas"]["ReactionFrame"] | components["schemas"]["ReadFrame"];
+        ServerFrame: components["schemas"]["Hello"] | components["schemas"]["MessageFrame"] | components["schemas"]["MessageUpdated"] | components["schemas"]["MessageDeleted"] | components["schemas"]["Presence"] | components["schemas"]["TypingNotice"] | components["schemas"]["Pong"] | components["schemas"]["Gap"] | components["schemas"]["ErrorFrame"] | components["schemas"]["RoomDeleted"] | components["schemas"]["RoomAdded"] | components["schemas"]["RoomRemoved"] | components["schemas"]["RoomUpdated"] | components["schemas"]["ReactionFrame"] | components["schemas"]["ReadFrame"];
     };
     responses: never;
     parameters: never;
@@ -225,7 +328,10 @@ export type Pong = components['schemas']['Pong'];
 export type Presence = components['schemas']['Presence'];
 export type ReactionFrame = components['schemas']['ReactionFrame'];
 export type ReadFrame = components['schemas']['ReadFrame'];
+export type RoomAdded = components['schemas']['RoomAdded'];
 export type RoomDeleted = components['schemas']['RoomDeleted'];
+export type RoomRemoved = components['schemas']['RoomRemoved'];
+export type RoomUpdated = components['schemas']['RoomUpdated'];
 export type TypingNotice = components['schemas']['TypingNotice'];
 export type ClientFrame = components['schemas']['ClientFrame'];
 export type ServerFrame = components['schemas']['ServerFrame'];

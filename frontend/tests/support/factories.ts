@@ -45,13 +45,17 @@ export function room(id = 1, overrides: Partial<Room> = {}): Room {
     last_read_id: null,
     unread_count: 0,
     is_direct: false,
+    topic: null,
+    last_message_id: null,
     ...overrides,
   };
 }
 
-/** The server's first frame on a socket of room 1: alice, with bob online too. */
+export const carol: UserPublic = { id: 3, username: "carol" };
+
+/** The server's first frame on the app's socket: alice, a member of room 1, with bob online. */
 export function hello(overrides: Partial<FrameOf<"hello">> = {}): FrameOf<"hello"> {
-  return { type: "hello", room: room(1), user: alice, online: [alice, bob], last_message_id: null, ...overrides };
+  return { type: "hello", user: alice, rooms: [room(1)], online: [bob], last_message_id: null, room: null, ...overrides };
 }
 
 /** A loaded message list. */

@@ -1,5 +1,5 @@
 import type { ClientFrame, ServerFrame } from "../../lib/api-types";
-import type { WebSocketFactory, WebSocketLike } from "../../lib/room-socket";
+import type { WebSocketFactory, WebSocketLike } from "../../lib/app-socket";
 
 /** A WebSocket whose "server side" the test drives: open, send frames, close with a code. */
 export class FakeWebSocket implements WebSocketLike {

@@ -1,7 +1,8 @@
-// One room's WebSocket, kept alive: authenticates with the access token as a subprotocol,
-// reconnects with backoff, resumes with ?since=<last message id> so nothing is missed or
-// shown twice, pings to notice dead connections, and renews its token in place.
-// Framework-free so it can be tested with a fake WebSocket; React binds it in use-room-socket.
+// The app's one WebSocket (`/ws`, docs/api.md), kept alive: authenticates with the access token
+// as a subprotocol, reconnects with backoff, resumes with ?since=<the newest message id seen in
+// any room> so nothing is missed or shown twice, pings to notice dead connections, and renews
+// its token in place. Framework-free so it can be tested with a fake WebSocket; React binds it
+// in app-connection.tsx.
 
 import { ApiError } from "./api-error";
 import { CLOSE_CODES } from "./api-constants";
@@ -23,8 +24,7 @@ export interface WebSocketLike {
 
 export type WebSocketFactory = (url: string, protocols: string[]) => WebSocketLike;
 
-export interface RoomSocketOptions {
-  roomId: number;
+export interface AppSocketOptions {
   /** Resume point: only messages with a greater id are replayed on connect. */
   since?: number | null;
   /** A valid access token (refreshed by the API client when close to expiry). */
@@ -33,7 +33,8 @@ export interface RoomSocketOptions {
   renewToken: () => Promise<string>;
   onFrame: (frame: ServerFrame) => void;
   onStatus?: (status: ConnectionStatus) => void;
-  /** The server refused this room for good (4403 or 4404); no more reconnects. */
+  /** The server refused the socket for good (4403: not allowed, e.g. a deactivated account;
+   *  or the session is over); no more reconnects. */
   onClosedForGood?: (code: number, reason: string) => void;
   /** ws://host or wss://host; defaults to the page's own origin. */
   origin?: string;
@@ -56,14 +57,17 @@ function defaultOrigin(): string {
 
 const browserSocket: WebSocketFactory = (url, protocols) => new WebSocket(url, protocols);
 
-export class RoomSocket {
-  private readonly options: RoomSocketOptions;
+export class AppSocket {
+  private readonly options: AppSocketOptions;
   private readonly backoff: BackoffOptions;
   private ws: WebSocketLike | null = null;
   private status: ConnectionStatus | null = null;
   private stopped = true;
   private attempt = 0;
+  /** The newest message id seen in any room: where a reconnect resumes. */
   private lastId: number | null;
+  /** The current connection's hello said this is the newest message of all the rooms. */
+  private helloLastId: number | null = null;
   private readonly seen = new Set<number>();
   private reconnectTimer: ReturnType<typeof setTimeout> | null = null;
   private pingTimer: ReturnType<typeof setInterval> | null = null;
@@ -71,7 +75,7 @@ export class RoomSocket {
   /** The last close was a 4401: one forced token renewal before trying again. */
   private renewBeforeConnect = false;
 
-  constructor(options: RoomSocketOptions) {
+  constructor(options: AppSocketOptions) {
     this.options = options;
     this.backoff = options.backoff ?? DEFAULT_BACKOFF;
     this.lastId = options.since ?? null;
@@ -103,7 +107,7 @@ export class RoomSocket {
       window.removeEventListener("offline", this.handleOffline);
     }
     this.clearReconnect();
-    this.detach(1000, "leaving room");
+    this.detach(1000, "leaving");
   }
 
   /** Sends a frame if connected; false means it was not sent (the caller may queue it). */
@@ -118,7 +122,7 @@ export class RoomSocket {
     this.send({ type: "auth", token });
   }
 
-  /** Raises the resume point, e.g. after a history page loaded over HTTP. */
+  /** Raises the resume point. */
   noteMessageId(id: number): void {
     if (this.lastId === null || id > this.lastId) this.lastId = id;
   }
@@ -146,8 +150,9 @@ export class RoomSocket {
     const origin = this.options.origin ?? defaultOrigin();
     const query = this.lastId === null ? "" : `?since=${this.lastId}`;
     const create = this.options.createSocket ?? browserSocket;
+    this.helloLastId = null;
     // Browsers cannot set headers on a WebSocket; docs/api.md takes the token as a subprotocol.
-    const ws = create(`${origin}/ws/${this.options.roomId}${query}`, ["bearer", token]);
+    const ws = create(`${origin}/ws${query}`, ["bearer", token]);
     this.ws = ws;
     ws.onmessage = (event) => this.handleMessage(event);
     ws.onclose = (event) => this.handleClose(event.code, event.reason);
@@ -169,11 +174,21 @@ export class RoomSocket {
     switch (frame.type) {
       case "hello":
         this.attempt = 0;
+        this.helloLastId = frame.last_message_id;
+        // A first connection (nothing to resume from) starts at the newest message there is.
+        // A resumed one does not: its replay follows, and a drop in the middle of it must
+        // resume from what actually arrived.
+        if (this.lastId === null && frame.last_message_id !== null) this.noteMessageId(frame.last_message_id);
         this.setStatus("connected");
         this.startPing();
         break;
       case "message":
         if (!this.isNew(frame.message.id)) return;
+        break;
+      case "gap":
+        // Too much was missed: nothing is replayed, the rooms named by gaps are paged over
+        // HTTP instead. Everything up to hello's newest is theirs, so resume after it.
+        if (this.helloLastId !== null) this.noteMessageId(this.helloLastId);
         break;
       case "pong":
         return;

@@ -2,16 +2,15 @@ import { describe, expect, it, vi } from "vitest";
 
 import { ApiError } from "../lib/api-error";
 import type { ServerFrame } from "../lib/api-types";
-import { RoomSocket, type ConnectionStatus, type RoomSocketOptions } from "../lib/room-socket";
+import { AppSocket, type AppSocketOptions, type ConnectionStatus } from "../lib/app-socket";
 import { alice, fakeSocketFactory, fakeTimersInEachTest, hello as helloFrame, message } from "./support";
 
-const ROOM_ID = 7;
 const hello = (lastId: number | null = null) => helloFrame({ last_message_id: lastId });
 
 /** Lets the async token fetch inside connect() settle. */
 const flush = () => vi.advanceTimersByTimeAsync(0);
 
-function setup(overrides: Partial<RoomSocketOptions> = {}) {
+function setup(overrides: Partial<AppSocketOptions> = {}) {
   const factory = fakeSocketFactory();
   const frames: ServerFrame[] = [];
   const statuses: ConnectionStatus[] = [];
@@ -22,8 +21,7 @@ function setup(overrides: Partial<RoomSocketOptions> = {}) {
     return token;
   });
   const onClosedForGood = vi.fn();
-  const socket = new RoomSocket({
-    roomId: ROOM_ID,
+  const socket = new AppSocket({
     origin: "ws://chat.test",
     createSocket: factory.create,
     getToken,
@@ -43,13 +41,13 @@ function setup(overrides: Partial<RoomSocketOptions> = {}) {
 
 fakeTimersInEachTest();
 
-describe("RoomSocket", () => {
+describe("AppSocket", () => {
   it("authenticates with the bearer subprotocol, never a token in the URL, and resumes from `since`", async () => {
     const { socket, factory, statuses } = setup({ since: 41 });
     socket.start();
     await flush();
 
-    expect(factory.last.url).toBe("ws://chat.test/ws/7?since=41");
+    expect(factory.last.url).toBe("ws://chat.test/ws?since=41");
     expect(factory.last.protocols).toEqual(["bearer", "token-1"]);
     expect(statuses).toEqual(["connecting"]);
 
@@ -63,7 +61,7 @@ describe("RoomSocket", () => {
     const { socket, factory } = setup();
     socket.start();
     await flush();
-    expect(factory.last.url).toBe("ws://chat.test/ws/7");
+    expect(factory.last.url).toBe("ws://chat.test/ws");
     socket.stop();
   });
 
@@ -146,20 +144,70 @@ describe("RoomSocket", () => {
     factory.last.accept();
     factory.last.receive(hello());
     factory.last.receiveRaw("not json");
-    factory.last.receive({ type: "typing", user: alice });
+    factory.last.receive({ type: "typing", room_id: 7, user: alice });
     factory.last.receive({ type: "message", message: message(5) });
     factory.last.receive({ type: "message_deleted", message_id: 5, room_id: 7 });
     expect(frames.map((f) => f.type)).toEqual(["hello", "typing", "message", "message_deleted"]);
     socket.stop();
   });
 
-  it("resumes from a history page noted before connecting", async () => {
+  it("resumes from an id noted before connecting", async () => {
     const { socket, factory } = setup({ since: 3 });
     socket.noteMessageId(20);
     socket.noteMessageId(15);
     socket.start();
     await flush();
     expect(factory.last.since).toBe("20");
+    socket.stop();
+  });
+
+  it("starts from hello's newest message on a first connection, then resumes after the newest seen in any room", async () => {
+    const { socket, factory } = setup();
+    socket.start();
+    await flush();
+    factory.last.accept();
+    factory.last.receive(hello(40));
+    expect(socket.lastMessageId).toBe(40);
+    // Message ids are global: whatever the room, the newest one is where to resume.
+    factory.last.receive({ type: "message", message: message(41, { room_id: 3 }) });
+    factory.last.receive({ type: "message", message: message(44, { room_id: 1 }) });
+    factory.last.receive({ type: "message", message: message(43, { room_id: 2 }) });
+
+    factory.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(factory.last.since).toBe("44");
+    socket.stop();
+  });
+
+  it("does not take a resumed connection's hello as read: a drop during its replay resumes from what arrived", async () => {
+    const { socket, factory } = setup({ since: 10 });
+    socket.start();
+    await flush();
+    factory.last.accept();
+    factory.last.receive(hello(20)); // 11 to 20 are to be replayed
+    factory.last.receive({ type: "message", message: message(11) });
+    factory.last.receive({ type: "message", message: message(12) });
+    factory.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(factory.last.since).toBe("12");
+    socket.stop();
+  });
+
+  it("after gaps (too much missed, nothing replayed) resumes from that connection's newest", async () => {
+    const { socket, factory, frames } = setup({ since: 10 });
+    socket.start();
+    await flush();
+    factory.last.accept();
+    factory.last.receive(hello(5000));
+    factory.last.receive({ type: "gap", room_id: 1 });
+    factory.last.receive({ type: "gap", room_id: 2 });
+    expect(frames.filter((f) => f.type === "gap")).toEqual([
+      { type: "gap", room_id: 1 },
+      { type: "gap", room_id: 2 },
+    ]);
+    factory.last.serverClose(1006);
+    await vi.advanceTimersByTimeAsync(100);
+    expect(factory.last.since).toBe("5000");
     socket.stop();
   });
 
@@ -190,7 +238,6 @@ describe("RoomSocket", () => {
 
   it.each([
     [4403, "not allowed"],
-    [4404, "no such room"],
   ])("stops for good on close code %i (%s)", async (code) => {
     const { socket, factory, statuses, onClosedForGood } = setup();
     socket.start();
@@ -255,10 +302,10 @@ describe("RoomSocket", () => {
     const { socket, factory } = setup();
     socket.start();
     await flush();
-    expect(socket.send({ type: "typing" })).toBe(false); // no hello yet
+    expect(socket.send({ type: "typing", room_id: 7 })).toBe(false); // no hello yet
     factory.last.accept();
     factory.last.receive(hello());
-    expect(socket.send({ type: "typing" })).toBe(true);
+    expect(socket.send({ type: "typing", room_id: 7 })).toBe(true);
 
     socket.stop();
     expect(factory.last.closedByClient?.code).toBe(1000);

@@ -1,0 +1,89 @@
+import { useEffect, useRef } from "react";
+
+import type { Room } from "../lib/api-types";
+import type { ConnectionStatus } from "../lib/app-socket";
+import { ConfirmAction } from "./confirm-action";
+import { ConnectionBadge } from "./connection-badge";
+
+interface RoomHeaderProps {
+  room: Room;
+  /** Members as the member list counts them (else the room's own count). */
+  memberCount: number;
+  status: ConnectionStatus;
+  /** The owner or an admin: the room's settings can be opened (not for a direct room). */
+  canEdit: boolean;
+  settingsOpen: boolean;
+  onToggleSettings(): void;
+  onLeave(): Promise<void>;
+  /** Take the focus on mounting (the room the person was in went away). */
+  focusTitle?: boolean;
+  onTitleFocused?(): void;
+}
+
+export function RoomHeader({
+  room,
+  memberCount,
+  status,
+  canEdit,
+  settingsOpen,
+  onToggleSettings,
+  onLeave,
+  focusTitle = false,
+  onTitleFocused,
+}: RoomHeaderProps) {
+  const title = useRef<HTMLHeadingElement>(null);
+  useEffect(() => {
+    if (!focusTitle) return;
+    title.current?.focus();
+    onTitleFocused?.();
+  }, [focusTitle, onTitleFocused]);
+
+  return (
+    <div className="room-header">
+      <div className="room-heading">
+        <h1 id="room-title" ref={title} tabIndex={-1}>
+          <span aria-hidden="true">{room.is_direct ? "@ " : room.is_private ? "🔒 " : "# "}</span>
+          {room.name}
+          {room.is_direct ? (
+            <span className="visually-hidden"> (direct message)</span>
+          ) : (
+            room.is_private && <span className="visually-hidden"> (private room)</span>
+          )}
+        </h1>
+        <p className="room-facts">
+          <span className="room-member-count">{memberCount === 1 ? "1 member" : `${memberCount} members`}</span>
+          {room.topic && (
+            <>
+              <span aria-hidden="true"> · </span>
+              <span className="room-topic">
+                <span className="visually-hidden">Topic: </span>
+                {room.topic}
+              </span>
+            </>
+          )}
+        </p>
+      </div>
+      <div className="room-header-actions">
+        <ConnectionBadge status={status} />
+        {canEdit && (
+          <button type="button" aria-expanded={settingsOpen} aria-controls="room-settings" onClick={onToggleSettings}>
+            Room settings
+          </button>
+        )}
+        <ConfirmAction
+          label="Leave"
+          ariaLabel={`Leave ${room.is_direct ? "the conversation with " : ""}${room.name}`}
+          question={
+            room.is_direct
+              ? "Leave this conversation?"
+              : room.is_private
+                ? "Leave? Only an invitation brings you back."
+                : "Leave this room?"
+          }
+          confirmLabel="Yes, leave"
+          onConfirm={onLeave}
+        />
+      </div>
+    </div>
+  );
+}
