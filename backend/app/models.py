@@ -14,6 +14,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
@@ -132,6 +133,8 @@ class Membership(Base):
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The newest message id this member has read (forward only); unread = newer ones by others.
     last_read_id: Mapped[int | None] = mapped_column(BigId)
+    # What this member is notified of, on every device: all | mentions | muted.
+    notify: Mapped[str] = mapped_column(String(16), default="all", server_default="all")
 
     __table_args__ = (Index("ix_memberships_user_id", "user_id"),)
 
@@ -147,12 +150,31 @@ class Message(Base):
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     edited_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     deleted: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The message answered (of the same room), if any.
+    reply_to_id: Mapped[int | None] = mapped_column(BigId)
+    # @room or @here by a sender allowed to: every member reached has a Mention row too.
+    mentions_everyone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         # History pages and `since` replay walk a room by id.
         Index("ix_messages_room_id_id", "room_id", "id"),
         # Idempotent sends: a retried (sender, client_id) finds the stored message.
         UniqueConstraint("sender_id", "client_id"),
+    )
+
+
+class Mention(Base):
+    """A member a message names (@username), or reaches with @room / @here."""
+
+    __tablename__ = "mentions"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+
+    __table_args__ = (
+        Index("ix_mentions_user_room_message", "user_id", "room_id", "message_id"),
+        Index("ix_mentions_user_message", "user_id", "message_id"),
     )
 
 

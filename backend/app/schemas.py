@@ -189,9 +189,19 @@ class MemberAdd(BaseModel):
 # --- messages ---------------------------------------------------------------------------------
 
 
+MAX_ATTACHMENTS = 10
+MessageId = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
+
+
 class MessageCreate(BaseModel):
     body: MessageBody
     client_id: ClientId | None = None
+    reply_to: MessageId | None = Field(default=None, description="the id of a message of the same room")
+    attachments: list[MessageId] = Field(
+        default_factory=list,
+        max_length=MAX_ATTACHMENTS,
+        description="ids of files the sender uploaded to this room (POST /rooms/{id}/files), not yet sent",
+    )
 
 
 class MessageUpdate(BaseModel):
@@ -202,6 +212,26 @@ class ReactionOut(BaseModel):
     emoji: str
     count: int = Field(description="how many people reacted with this emoji")
     me: bool = Field(description="whether the caller is one of them (always false in broadcast frames)")
+
+
+class AttachmentOut(Schema):
+    id: int
+    name: str
+    size: int = Field(description="bytes")
+    content_type: str = Field(description="sniffed from the content, not taken from the uploader")
+    width: int | None = Field(default=None, description="images only, in pixels")
+    height: int | None = None
+    url: str = Field(description="signed and short-lived: fetchable without a bearer header")
+    thumbnail_url: str | None = Field(default=None, description="images only")
+
+
+class ReplyOut(Schema):
+    """The message replied to, as a snippet (empty once it is deleted)."""
+
+    id: int
+    sender: UserPublic
+    snippet: str
+    deleted: bool
 
 
 class MessageOut(Schema):
@@ -215,6 +245,12 @@ class MessageOut(Schema):
     deleted: bool
     # In order of first use. A message just sent has none, so sending costs no extra query.
     reactions: list[ReactionOut] = Field(default_factory=list)
+    reply_to: ReplyOut | None = None
+    mentions: list[int] = Field(
+        default_factory=list, description="ids of the members named with @username (not @room/@here)"
+    )
+    mentions_everyone: bool = Field(default=False, description="@room or @here by an allowed sender")
+    attachments: list[AttachmentOut] = Field(default_factory=list)
 
 
 class Page(BaseModel):

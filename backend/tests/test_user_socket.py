@@ -308,3 +308,20 @@ async def test_membership_presence_and_messages_cross_server_processes_over_redi
         gone = await a.recv_type("presence", timeout=settings.presence_grace_seconds + 10)
         assert (gone["user"]["id"], gone["online"]) == (bob.id, False)
         await a.close()
+
+
+async def test_the_other_members_hear_of_someone_joining_and_leaving(
+    server: LiveServer, client: httpx.AsyncClient, alice: Account, bob: Account, sockets: list[Socket]
+) -> None:
+    lounge = await create_room(client, alice, "lounge")
+    ws, _ = await connect(server, alice)
+    room_socket = await join(server, alice, lounge["id"])
+    sockets.extend([ws, room_socket])
+    assert (await client.post(f"/rooms/{lounge['id']}/join", headers=bob.headers)).status_code == 200
+    joined = {"type": "member_changed", "room_id": lounge["id"], "user_id": bob.id, "joined": True}
+    assert await ws.recv_type("member_changed") == joined
+    assert await room_socket.recv_type("member_changed") == joined
+    assert (await client.post(f"/rooms/{lounge['id']}/leave", headers=bob.headers)).status_code == 204
+    left = {**joined, "joined": False}
+    assert await ws.recv_type("member_changed") == left
+    assert await room_socket.recv_type("member_changed") == left

@@ -129,6 +129,11 @@ function applyFrame(state: AppState, frame: ServerFrame): AppState {
         const all = frame.message_id >= (room.last_message_id ?? 0);
         return { ...room, last_read_id: frame.message_id, unread_count: all ? 0 : room.unread_count };
       });
+    case "member_changed":
+      return changeRoom(state, frame.room_id, (room) => ({
+        ...room,
+        member_count: Math.max(0, room.member_count + (frame.joined ? 1 : -1)),
+      }));
     case "presence": {
       const online = frame.online;
       if (state.online[frame.user.id] === online) return state;
@@ -205,6 +210,7 @@ export function frameRoomId(frame: ServerFrame): number | null | undefined {
     case "room_removed":
     case "room_updated":
     case "room_deleted":
+    case "member_changed":
       return frame.room_id;
     case "room_added":
       return frame.room.id;

@@ -1,8 +1,8 @@
 // The open room's members: read once over HTTP (`GET /rooms/{id}/members`, each with whether
 // they are online), then kept live: who is online follows the app's presence frames, someone
-// added or removed here changes the list at once, and someone the list does not know coming
-// online or writing in the room (they may have joined since: no frame says who joins a room)
-// reads it again.
+// added or removed here changes the list at once, `member_changed` frames say who else joined
+// (the list is read again, for their name and presence) or left, and someone the list does not
+// know coming online or writing in the room reads it again.
 
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
 
@@ -22,8 +22,11 @@ export interface MembersView {
   removed(userId: number): void;
 }
 
-export function useMembers(roomId: number, connection: Pick<AppConnection, "api" | "state" | "subscribePresence">): MembersView {
-  const { api, state: presence, subscribePresence } = connection;
+export function useMembers(
+  roomId: number,
+  connection: Pick<AppConnection, "api" | "state" | "subscribe" | "subscribePresence">,
+): MembersView {
+  const { api, state: presence, subscribe, subscribePresence } = connection;
   const [read, setRead] = useState<RoomMember[] | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [version, setVersion] = useState(0);
@@ -79,6 +82,16 @@ export function useMembers(roomId: number, connection: Pick<AppConnection, "api"
   const removed = useCallback((userId: number) => {
     setRead((current) => current?.filter((m) => m.user.id !== userId) ?? current);
   }, []);
+
+  useEffect(
+    () =>
+      subscribe(roomId, (frame) => {
+        if (frame.type !== "member_changed" || frame.room_id !== roomId) return;
+        if (frame.joined) reload();
+        else removed(frame.user_id);
+      }),
+    [subscribe, roomId, reload, removed],
+  );
 
   const members = useMemo(
     () => read?.map((m) => ({ user: m.user, online: isOnline(presence, m.user.id, m.online) })) ?? null,

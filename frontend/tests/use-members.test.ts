@@ -60,4 +60,19 @@ describe("useMembers", () => {
     act(() => t.value().added({ user: { id: 8, username: "dave" }, online: false }));
     expect(t.value().members?.map((m) => m.user.username)).toEqual(["alice", "carol", "dave"]);
   });
+
+  it("follows member_changed frames: someone joining reads the list again, someone leaving drops off", async () => {
+    const t = setup();
+    await t.connect();
+    t.members.push({ user: carol, online: true });
+    t.receive({ type: "member_changed", room_id: 1, user_id: carol.id, joined: true });
+    await flush();
+    expect(t.memberReads()).toBe(2);
+    expect(t.value().members?.map((m) => m.user.username)).toEqual(["alice", "bob", "carol"]);
+    t.receive({ type: "member_changed", room_id: 1, user_id: bob.id, joined: false });
+    expect(t.value().members?.map((m) => m.user.username)).toEqual(["alice", "carol"]);
+    t.receive({ type: "member_changed", room_id: 2, user_id: alice.id, joined: false }); // another room
+    expect(t.value().members?.map((m) => m.user.username)).toEqual(["alice", "carol"]);
+    expect(t.memberReads()).toBe(2);
+  });
 });

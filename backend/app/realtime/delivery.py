@@ -65,11 +65,25 @@ def wire_event(event: events.DomainEvent) -> Event:
             return Event("session_closed", session_id=session_id, close_code=CloseCode.UNAUTHENTICATED)
 
 
+def members_event(event: events.DomainEvent) -> Event | None:
+    """The room's other members hear of someone joining or leaving (after the person's own frames)."""
+    match event:
+        case events.MemberJoined(user_id=user_id, room=room):
+            frame = encode(frames.MemberChanged(room_id=room.id, user_id=user_id, joined=True))
+            return Event("room", room_id=room.id, frame=frame, user_id=user_id, skip_user=True)
+        case events.MemberLeft(room_id=room_id, user_id=user_id):
+            frame = encode(frames.MemberChanged(room_id=room_id, user_id=user_id, joined=False))
+            return Event("room", room_id=room_id, frame=frame, user_id=user_id, skip_user=True)
+    return None
+
+
 class Delivery:
-    """The services' EventSink: each event, as its broker event, to every process's sockets."""
+    """The services' EventSink: each event, as its broker event(s), to every process's sockets."""
 
     def __init__(self, broker: Broker) -> None:
         self._broker = broker
 
     async def publish(self, event: events.DomainEvent) -> None:
         await self._broker.publish(wire_event(event))
+        if (members := members_event(event)) is not None:
+            await self._broker.publish(members)

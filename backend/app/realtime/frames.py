@@ -157,6 +157,15 @@ class RoomUpdated(Frame):
     topic: str | None
 
 
+class MemberChanged(Frame):
+    """Someone joined the room, or left or was removed (to the room's other members, both sockets)."""
+
+    type: Literal["member_changed"] = "member_changed"
+    room_id: int
+    user_id: int
+    joined: bool
+
+
 class ReactionFrame(Frame):
     """Someone added or removed a reaction. One copy goes to every member, so `me` in
     `message.reactions` is always false: each client applies `user`, `emoji` and `added` to
@@ -191,6 +200,7 @@ ServerFrame = Annotated[
     | RoomAdded
     | RoomRemoved
     | RoomUpdated
+    | MemberChanged
     | ReactionFrame
     | ReadFrame,
     Field(discriminator="type"),

@@ -653,6 +653,40 @@ export interface components {
             /** Is Active */
             is_active?: boolean | null;
         };
+        /** AttachmentOut */
+        AttachmentOut: {
+            /** Id */
+            id: number;
+            /** Name */
+            name: string;
+            /**
+             * Size
+             * @description bytes
+             */
+            size: number;
+            /**
+             * Content Type
+             * @description sniffed from the content, not taken from the uploader
+             */
+            content_type: string;
+            /**
+             * Width
+             * @description images only, in pixels
+             */
+            width: number | null;
+            /** Height */
+            height: number | null;
+            /**
+             * Url
+             * @description signed and short-lived: fetchable without a bearer header
+             */
+            url: string;
+            /**
+             * Thumbnail Url
+             * @description images only
+             */
+            thumbnail_url: string | null;
+        };
         /** Body_login_api_v1_token_post */
         Body_login_api_v1_token_post: {
             /** Grant Type */
@@ -721,6 +755,16 @@ export interface components {
             body: string;
             /** Client Id */
             client_id?: string | null;
+            /**
+             * Reply To
+             * @description the id of a message of the same room
+             */
+            reply_to?: number | null;
+            /**
+             * Attachments
+             * @description ids of files the sender uploaded to this room (POST /rooms/{id}/files), not yet sent
+             */
+            attachments?: number[];
         };
         /** MessageOut */
         MessageOut: {
@@ -744,6 +788,20 @@ export interface components {
             deleted: boolean;
             /** Reactions */
             reactions: components["schemas"]["ReactionOut"][];
+            reply_to: components["schemas"]["ReplyOut"] | null;
+            /**
+             * Mentions
+             * @description ids of the members named with @username (not @room/@here)
+             */
+            mentions: number[];
+            /**
+             * Mentions Everyone
+             * @description @room or @here by an allowed sender
+             * @default false
+             */
+            mentions_everyone: boolean;
+            /** Attachments */
+            attachments: components["schemas"]["AttachmentOut"][];
         };
         /** MessageUpdate */
         MessageUpdate: {
@@ -807,6 +865,19 @@ export interface components {
         RefreshRequest: {
             /** Refresh Token */
             refresh_token: string;
+        };
+        /**
+         * ReplyOut
+         * @description The message replied to, as a snippet (empty once it is deleted).
+         */
+        ReplyOut: {
+            /** Id */
+            id: number;
+            sender: components["schemas"]["UserPublic"];
+            /** Snippet */
+            snippet: string;
+            /** Deleted */
+            deleted: boolean;
         };
         /**
          * Role

@@ -143,6 +143,23 @@ export interface components {
              */
             rooms?: Api["schemas"]["RoomOut"][] | null;
         };
+        /**
+         * MemberChanged
+         * @description Someone joined the room, or left or was removed (to the room's other members, both sockets).
+         */
+        MemberChanged: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "member_changed";
+            /** Room Id */
+            room_id: number;
+            /** User Id */
+            user_id: number;
+            /** Joined */
+            joined: boolean;
+        };
         /** MessageDeleted */
         MessageDeleted: {
             /**
@@ -306,7 +323,7 @@ export interface components {
             user: Api["schemas"]["UserPublic"];
         };
         ClientFrame: components["schemas"]["SendMessage"] | components["schemas"]["Typing"] | components["schemas"]["Ping"] | components["schemas"]["Auth"];
-        ServerFrame: components["schemas"]["Hello"] | components["schemas"]["MessageFrame"] | components["schemas"]["MessageUpdated"] | components["schemas"]["MessageDeleted"] | components["schemas"]["Presence"] | components["schemas"]["TypingNotice"] | components["schemas"]["Pong"] | components["schemas"]["Gap"] | components["schemas"]["ErrorFrame"] | components["schemas"]["RoomDeleted"] | components["schemas"]["RoomAdded"] | components["schemas"]["RoomRemoved"] | components["schemas"]["RoomUpdated"] | components["schemas"]["ReactionFrame"] | components["schemas"]["ReadFrame"];
+        ServerFrame: components["schemas"]["Hello"] | components["schemas"]["MessageFrame"] | components["schemas"]["MessageUpdated"] | components["schemas"]["MessageDeleted"] | components["schemas"]["Presence"] | components["schemas"]["TypingNotice"] | components["schemas"]["Pong"] | components["schemas"]["Gap"] | components["schemas"]["ErrorFrame"] | components["schemas"]["RoomDeleted"] | components["schemas"]["RoomAdded"] | components["schemas"]["RoomRemoved"] | components["schemas"]["RoomUpdated"] | components["schemas"]["MemberChanged"] | components["schemas"]["ReactionFrame"] | components["schemas"]["ReadFrame"];
     };
     responses: never;
     parameters: never;
@@ -321,6 +338,7 @@ export type Typing = components['schemas']['Typing'];
 export type ErrorFrame = components['schemas']['ErrorFrame'];
 export type Gap = components['schemas']['Gap'];
 export type Hello = components['schemas']['Hello'];
+export type MemberChanged = components['schemas']['MemberChanged'];
 export type MessageDeleted = components['schemas']['MessageDeleted'];
 export type MessageFrame = components['schemas']['MessageFrame'];
 export type MessageUpdated = components['schemas']['MessageUpdated'];

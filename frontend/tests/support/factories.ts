@@ -22,6 +22,10 @@ export function message(id: number, overrides: Partial<Message> = {}): Message {
     edited_at: null,
     deleted: false,
     reactions: [],
+    reply_to: null,
+    mentions: [],
+    mentions_everyone: false,
+    attachments: [],
     ...overrides,
   };
 }
