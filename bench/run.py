@@ -1,7 +1,7 @@
 """The chat server's benchmark suite (issue 6): `make bench`, `make bench-quick`.
 
-    backend/.venv/bin/python bench/run.py [--quick] [--only fanout,rooms,idle,history,storm,login]
-    backend/.venv/bin/python bench/run.py --profile [--only fanout,rooms] [--rate N]
+    backend/.venv/bin/python bench/run.py [--quick] [--only fanout,rooms,idle,history,storm,login,users,calibrate]
+    backend/.venv/bin/python bench/run.py --profile [--only fanout,rooms,users] [--rate N]
 
 Each scenario starts its own server (`python -m app.server`, pinned to core 0 with taskset) on
 a fresh data directory; this process is the load generator, pinned to core 1. Each prints one
@@ -28,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import env  # noqa: E402
 
 BUSY_AT_START: dict[int, float] = {}
-SCENARIOS = ("fanout", "rooms", "idle", "history", "storm", "login", "calibrate")
+SCENARIOS = ("fanout", "rooms", "idle", "history", "storm", "login", "users", "calibrate")
+# Seconds a full-size scenario may take (--quick: 120 each); `users` sets up 1,000 accounts in 20 rooms each over HTTP.
+TIMEOUTS = {"users": 900}
 
 
 def main() -> int:
@@ -113,7 +115,16 @@ async def wait_for_quiet(limit: float) -> dict[int, float]:
 
 
 async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: float = 0.0) -> int:
-    from benchlib.scenarios import Ctx, scenario_calibrate, scenario_fanout, scenario_history, scenario_idle, scenario_login, scenario_storm
+    from benchlib.scenarios import (
+        Ctx,
+        scenario_calibrate,
+        scenario_fanout,
+        scenario_history,
+        scenario_idle,
+        scenario_login,
+        scenario_storm,
+        scenario_users,
+    )
 
     runners = {
         "fanout": lambda ctx: scenario_fanout(ctx, "fanout"),
@@ -122,6 +133,7 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: flo
         "history": scenario_history,
         "storm": scenario_storm,
         "login": scenario_login,
+        "users": scenario_users,
         "calibrate": scenario_calibrate,
     }
     meta = {"machine": env.machine() | {"cores_busy_at_start": BUSY_AT_START}, "versions": env.versions(), "git": env.git_state()}
@@ -148,7 +160,7 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: flo
         t0 = time.monotonic()
         error = None
         try:
-            ok, figures = await asyncio.wait_for(runners[name](ctx), timeout=120 if quick else 400)
+            ok, figures = await asyncio.wait_for(runners[name](ctx), timeout=120 if quick else TIMEOUTS.get(name, 400))
         except Exception as exc:  # a scenario that breaks is reported, and the others still run
             traceback.print_exc()
             ok, figures, error = False, {}, f"{type(exc).__name__}: {exc}"

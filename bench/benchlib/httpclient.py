@@ -93,7 +93,9 @@ class HttpConnection:
                 chunked = True
             elif name == b"connection" and b"close" in value.lower():
                 close = True
-        if chunked:
+        if status in (204, 304) or status < 200:
+            data = b""  # no body, whatever the headers say (RFC 9112 6.3): not a read until the server closes
+        elif chunked:
             parts = []
             while True:
                 size = int((await self._reader.readline()).split(b";")[0], 16)

@@ -9,9 +9,9 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 from benchlib.env import CpuMeter
 from benchlib.server import CpuWindow, Server
@@ -60,15 +60,30 @@ class StepResult:
         )
 
 
-class Load:
-    """Rooms of connected clients, some of which send."""
+class Sender(Protocol):
+    """What sends a step's messages: a ChatClient (into its room), or a ws.RoomSender (a `/ws`
+    socket into one of its rooms)."""
 
-    def __init__(self, server: Server, recorder: Recorder, rooms: dict[int, list[ChatClient]], senders: list[ChatClient]) -> None:
+    room_id: int
+
+    @property
+    def is_open(self) -> bool: ...
+
+    def send_message(self, step: int) -> None: ...
+
+
+class Load:
+    """Rooms of connected clients, some of which send. A client may be in several rooms (a
+    `/ws` socket: ws.UserClient); it is one receiver per room it is in."""
+
+    def __init__(
+        self, server: Server, recorder: Recorder, rooms: dict[int, list[ChatClient]], senders: Sequence[Sender]
+    ) -> None:
         self.server = server
         self.rec = recorder
         self.rooms = rooms
         self.senders = senders
-        self.clients = [c for members in rooms.values() for c in members]
+        self.clients = list(dict.fromkeys(c for members in rooms.values() for c in members))
         self._step = 0
         self.quiet = 1.0  # seconds without frames that count as "drained"
 
@@ -114,14 +129,19 @@ class Load:
         server_cpu = srv_cpu.share()
         other_cpu = srv_cpu.others()
         sent = sum(room_sent.values())
-        expected = sum(room_sent[c.room_id] for c in self.clients)
+        clients = self.clients
+        expected = sum(c.expected(room_sent) for c in clients)
         deadline = time.monotonic() + (0.5 if aborted else drain)
         while time.monotonic() < deadline:
-            delivered = sum(min(c.counts.get(step, 0), room_sent[c.room_id]) for c in self.clients)
-            if delivered >= expected:
+            # Frames of the step received, all rooms together (cheap); then the exact count,
+            # per socket and per room, none counted beyond what was sent.
+            if (
+                sum(c.counts.get(step, 0) for c in clients) >= expected
+                and sum(c.delivered(step, room_sent) for c in clients) >= expected
+            ):
                 break
             await asyncio.sleep(0.02)
-        delivered = sum(min(c.counts.get(step, 0), room_sent[c.room_id]) for c in self.clients)
+        delivered = sum(c.delivered(step, room_sent) for c in clients)
         lost = expected - delivered
         result = StepResult(
             step=step,

@@ -15,10 +15,9 @@ from collections import Counter
 from pathlib import Path
 
 from benchlib import env
-from benchlib.scenarios import Ctx, scenario_history, scenario_idle, scenario_storm, setup_fanout
-from benchlib.ws import close_all
+from benchlib.scenarios import Ctx, scenario_history, scenario_idle, scenario_storm, setup_fanout, setup_users
 
-DEFAULT_RATES = {"fanout": 30000.0, "rooms": 20000.0}
+DEFAULT_RATES = {"fanout": 30000.0, "rooms": 20000.0, "users": 20000.0}
 
 # Layers by the frame's file as py-spy prints it: the app's modules appear by their bare file
 # name (hub.py), libraries by their path under site-packages or the standard library.
@@ -164,12 +163,12 @@ async def run_profiles(chosen: list[str], workdir: Path, rate: float | None, sec
             await _profile_phase(kind, workdir, py_spy)
             continue
         if kind not in DEFAULT_RATES:
-            print(f"bench: --profile covers fanout, rooms, storm and idle (connects), not {kind}")
+            print(f"bench: --profile covers fanout, rooms, users, storm, idle (connects) and history, not {kind}")
             continue
         offered = rate or DEFAULT_RATES[kind]
         print(f"\n== profile {kind} at {offered:,.0f} deliveries/s for {seconds:.0f}s", flush=True)
         ctx = Ctx(quick=False, workdir=workdir / f"profile-{kind}", log=lambda line: print(line, flush=True))
-        setup = await setup_fanout(ctx, kind)
+        setup = await (setup_users(ctx) if kind == "users" else setup_fanout(ctx, kind))
         try:
             await setup.load.step(offered / 2, 2.0)  # warm-up
             raw = env.PROFILES_DIR / f"{kind}.raw.txt"
@@ -207,9 +206,7 @@ async def run_profiles(chosen: list[str], workdir: Path, rate: float | None, sec
             print(text)
             print(f"bench: summary in {summary_path}, raw stacks in {raw}")
         finally:
-            await close_all(setup.load.clients)
-            await setup.http.close()
-            setup.server.stop()
+            await setup.close()
     return 0
 
 

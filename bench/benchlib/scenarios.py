@@ -1,5 +1,6 @@
-"""The six scenarios of issue 6. Each returns (ok, figures): `ok` is functional only (nothing
-lost, no protocol error, every request answered); no figure is ever asserted."""
+"""The scenarios of issue 6, and `users` (one `/ws` socket per user). Each returns (ok, figures):
+`ok` is functional only (nothing lost, no protocol error, every request answered); no figure is
+ever asserted."""
 
 from __future__ import annotations
 
@@ -20,7 +21,17 @@ from benchlib.env import CpuMeter
 from benchlib.httpclient import Account, Http, bounded, create_room, make_accounts, unique_prefix
 from benchlib.load import GENERATOR_SATURATED, Load, search
 from benchlib.server import BareServer, CpuWindow, Server
-from benchlib.ws import ChatClient, Recorder, body_text, close_all, connect_all, percentiles_ms, wait_quiet
+from benchlib.ws import (
+    ChatClient,
+    Recorder,
+    RoomSender,
+    UserClient,
+    body_text,
+    close_all,
+    connect_all,
+    percentiles_ms,
+    wait_quiet,
+)
 
 
 @dataclass
@@ -67,6 +78,11 @@ class FanoutSetup:
     rooms: int
     senders: int
 
+    async def close(self) -> None:
+        await close_all(self.load.clients)
+        await self.http.close()
+        self.server.stop()
+
 
 async def setup_fanout(ctx: Ctx, kind: str) -> FanoutSetup:
     """`fanout`: 1 room, 200 clients, 2 senders. `rooms`: 100 rooms x 10 clients, 1 sender each."""
@@ -102,66 +118,239 @@ async def setup_fanout(ctx: Ctx, kind: str) -> FanoutSetup:
 async def scenario_fanout(ctx: Ctx, kind: str) -> tuple[bool, dict[str, Any]]:
     setup = await setup_fanout(ctx, kind)
     try:
-        if ctx.quick:
-            params = dict(start=1000.0, factor=2.0, duration=0.5, max_steps=2, refine=0, confirm=0)
-        else:
-            # x1.5 per step up to the first failure, then 3 bisections (~5% apart), then 2 more runs
-            # at the best rate: three runs in a row with p99 <= 100 ms and nothing lost.
-            params = dict(start=5000.0 if kind == "fanout" else 2500.0, factor=1.5, duration=3.0, max_steps=12, refine=3, confirm=2)
-        outcome = await search(setup.load, log=ctx.log, **params)  # type: ignore[arg-type]
-        rec = setup.load.rec
-        steps = outcome["steps"]
-        first = steps[0] if steps else None
-        ok = (
-            first is not None
-            and first["lost"] == 0
-            and first["error_frames"] == 0
-            and first["closed_sockets"] == 0
-            and not rec.protocol_errors
-            and all(s["order_errors"] == 0 for s in steps)
+        return await _rate_search(ctx, setup, start=5000.0 if kind == "fanout" else 2500.0)
+    finally:
+        await setup.close()
+
+
+async def _rate_search(ctx: Ctx, setup: FanoutSetup, start: float) -> tuple[bool, dict[str, Any]]:
+    """The step-up search of scenarios 1, 2 and `users`, and its figures."""
+    if ctx.quick:
+        params = dict(start=1000.0, factor=2.0, duration=0.5, max_steps=2, refine=0, confirm=0)
+    else:
+        # x1.5 per step up to the first failure, then 3 bisections (~5% apart), then 2 more runs
+        # at the best rate: three runs in a row with p99 <= 100 ms and nothing lost.
+        params = dict(start=start, factor=1.5, duration=3.0, max_steps=12, refine=3, confirm=2)
+    outcome = await search(setup.load, log=ctx.log, **params)  # type: ignore[arg-type]
+    rec = setup.load.rec
+    steps = outcome["steps"]
+    first = steps[0] if steps else None
+    ok = (
+        first is not None
+        and first["lost"] == 0
+        and first["error_frames"] == 0
+        and first["closed_sockets"] == 0
+        and not rec.protocol_errors
+        and all(s["order_errors"] == 0 for s in steps)
+    )
+    best = outcome["best"]
+    figures: dict[str, Any] = {
+        "clients": setup.clients,
+        "rooms": setup.rooms,
+        "senders": setup.senders,
+        "deliveries_per_s": best["delivered_per_s"] if best else 0,
+        "messages_per_s": best["sent_messages_per_s"] if best else 0,
+        "p50_ms": best["latency"]["p50_ms"] if best else None,
+        "p99_ms": best["latency"]["p99_ms"] if best else None,
+        "max_ms": best["latency"]["max_ms"] if best else None,
+        "server_cpu_at_best": best["server_cpu"] if best else None,
+        "deliveries_per_server_cpu_s_at_best": best["deliveries_per_server_cpu_s"] if best else None,
+        "other_processes_cpu_max": max((s["other_cpu"] for s in steps), default=None),
+        "generator_cpu_at_best": best["generator_cpu"] if best else None,
+        "generator_cpu_max": max((s["generator_cpu"] for s in steps), default=None),
+        "generator_saturated": any(s["generator_cpu"] >= GENERATOR_SATURATED for s in steps),
+        "first_failure": next(
+            ({"offered": s["offered_deliveries_per_s"], "p99_ms": s["latency"]["p99_ms"], "lost": s["lost"], "notes": s["notes"]}
+             for s in steps if not s["passed"]),
+            None,
+        ),
+        "confirmed": outcome.get("confirmed"),
+        "p99_ms_of_runs_at_best": outcome.get("p99_ms_of_those_runs"),
+        "server_rss_mb": round(setup.server.rss_bytes() / 2**20, 1),
+        "protocol_errors": rec.protocol_errors[:5],
+        "steps": [
+            {
+                k: s[k]
+                for k in (
+                    "offered_deliveries_per_s", "delivered_per_s", "lost", "server_cpu", "generator_cpu", "other_cpu",
+                    "deliveries_per_server_cpu_s", "passed",
+                )
+            }
+            | {"p50_ms": s["latency"]["p50_ms"], "p99_ms": s["latency"]["p99_ms"]}
+            for s in steps
+        ],
+    }
+    return ok, figures
+
+
+# --- 7: one socket per user (`/ws`), every room of the user on it ------------------------------
+
+
+def memberships(users: int, per_user: int, room_size: int, seed: int = 7) -> list[list[int]]:
+    """Members (user indexes) of each of `users * per_user / room_size` rooms: every room has
+    exactly `room_size` members, every user is in exactly `per_user` rooms, the same every run.
+
+    The rooms come in `per_user` layers of `users / room_size` rooms; each layer is a shuffle of
+    all the users (seeded) cut into rooms of `room_size`, so it puts every user in exactly one of
+    its rooms. Two rooms share few members (2.4 on average at full size, at most 10)."""
+    if users % room_size:
+        raise ValueError("users must be a multiple of room_size")
+    rng = random.Random(seed)
+    rooms: list[list[int]] = []
+    for _ in range(per_user):
+        order = list(range(users))
+        rng.shuffle(order)
+        rooms.extend(sorted(order[i : i + room_size]) for i in range(0, users, room_size))
+    return rooms
+
+
+@dataclass
+class UsersSetup(FanoutSetup):
+    users: list[UserClient]
+    warm: UserClient
+    rss_before: int = 0
+    rss_after: int = 0
+    connect_s: float = 0.0
+    connect_retries: int = 0
+    setup_calls: int = 0
+    setup_s: float = 0.0
+    bad_hellos: list[str] = field(default_factory=list)
+
+    async def close(self) -> None:
+        await close_all([self.warm])
+        await super().close()
+
+
+async def setup_users(ctx: Ctx) -> UsersSetup:
+    """1,000 accounts, 400 rooms of 50, 20 rooms per account (`memberships`), all over HTTP;
+    then one `/ws` socket per account, with the server's RSS before and after they connect."""
+    n_users, per_user, room_size = _pick(ctx.quick, (20, 4, 10), (1000, 20, 50))
+    members = memberships(n_users, per_user, room_size)
+    server = ctx.server("users")
+    server.start()
+    http = Http("127.0.0.1", server.port, size=16)
+    rec = Recorder()
+    warm: UserClient | None = None
+    clients: list[UserClient] = []
+    try:
+        t0 = time.monotonic()
+        # The last account only warms the /ws path up before the baseline (it stays in `general`).
+        *accounts, warm_account = await make_accounts(http, n_users + 1, unique_prefix())
+        calls = 2 * (n_users + 1)
+        accounts_s = time.monotonic() - t0
+        # The rooms everyone joins at signup (`general`): every measured account leaves them.
+        listed = await http.call("GET", "/api/v1/rooms", token=accounts[0].token)
+        auto_joined = [int(room["id"]) for room in listed if room["joined"]]
+        calls += 1
+        room_ids = await bounded(
+            16, (create_room(http, accounts[m[0]], f"users-{r}") for r, m in enumerate(members))
         )
-        best = outcome["best"]
-        figures: dict[str, Any] = {
-            "clients": setup.clients,
-            "rooms": setup.rooms,
-            "senders": setup.senders,
-            "deliveries_per_s": best["delivered_per_s"] if best else 0,
-            "messages_per_s": best["sent_messages_per_s"] if best else 0,
-            "p50_ms": best["latency"]["p50_ms"] if best else None,
-            "p99_ms": best["latency"]["p99_ms"] if best else None,
-            "max_ms": best["latency"]["max_ms"] if best else None,
-            "server_cpu_at_best": best["server_cpu"] if best else None,
-            "deliveries_per_server_cpu_s_at_best": best["deliveries_per_server_cpu_s"] if best else None,
-            "other_processes_cpu_max": max((s["other_cpu"] for s in steps), default=None),
-            "generator_cpu_at_best": best["generator_cpu"] if best else None,
-            "generator_cpu_max": max((s["generator_cpu"] for s in steps), default=None),
-            "generator_saturated": any(s["generator_cpu"] >= GENERATOR_SATURATED for s in steps),
-            "first_failure": next(
-                ({"offered": s["offered_deliveries_per_s"], "p99_ms": s["latency"]["p99_ms"], "lost": s["lost"], "notes": s["notes"]}
-                 for s in steps if not s["passed"]),
-                None,
-            ),
-            "confirmed": outcome.get("confirmed"),
-            "p99_ms_of_runs_at_best": outcome.get("p99_ms_of_those_runs"),
-            "server_rss_mb": round(setup.server.rss_bytes() / 2**20, 1),
-            "protocol_errors": rec.protocol_errors[:5],
-            "steps": [
-                {
-                    k: s[k]
-                    for k in (
-                        "offered_deliveries_per_s", "delivered_per_s", "lost", "server_cpu", "generator_cpu", "other_cpu",
-                        "deliveries_per_server_cpu_s", "passed",
-                    )
-                }
-                | {"p50_ms": s["latency"]["p50_ms"], "p99_ms": s["latency"]["p99_ms"]}
-                for s in steps
-            ],
+        calls += len(room_ids)
+
+        async def call(path: str, account: Account) -> None:
+            await http.call("POST", path, token=account.token)
+
+        joins = [(room_id, u) for room_id, m in zip(room_ids, members, strict=True) for u in m[1:]]
+        leaves = [(room_id, u) for room_id in auto_joined for u in range(n_users)]
+        t_joins = time.monotonic()
+        # 4 in flight: the server's core is the limit (4-6 ms a join); 16 in flight were no faster,
+        # and their slowest calls waited ~2 s.
+        await bounded(4, (call(f"/api/v1/rooms/{r}/join", accounts[u]) for r, u in joins))
+        await bounded(4, (call(f"/api/v1/rooms/{r}/leave", accounts[u]) for r, u in leaves))
+        calls += len(joins) + len(leaves)
+        setup_s = time.monotonic() - t0
+        joins_s = time.monotonic() - t_joins
+        ctx.log(
+            f"  set-up: {n_users + 1} accounts (signup + login) in {accounts_s:.1f}s, {len(room_ids)} rooms of "
+            f"{room_size}, {len(joins)} joins and {len(leaves)} leaves of {auto_joined} in {joins_s:.1f}s: "
+            f"{calls:,} HTTP calls in {setup_s:.1f}s"
+        )
+        rooms_of: list[list[int]] = [[] for _ in range(n_users)]
+        for room_id, m in zip(room_ids, members, strict=True):
+            for u in m:
+                rooms_of[u].append(room_id)
+        clients = [UserClient(rec, accounts[u], rooms_of[u]) for u in range(n_users)]
+
+        # One socket first (the warm-up account's): every code path of /ws has run once before the baseline.
+        warm = UserClient(rec, warm_account, auto_joined)
+        await connect_all([warm], server.base)
+        await wait_quiet(rec, quiet=_pick(ctx.quick, 0.2, 1.0), limit=15)
+        rss_before = server.rss_bytes()
+        await ctx.measure_start(server)
+        t1 = time.monotonic()
+        retries = await connect_all(clients, server.base, concurrency=64)
+        connect_s = time.monotonic() - t1
+        await ctx.measure_stop()
+        await wait_quiet(rec, quiet=_pick(ctx.quick, 0.2, 1.0), limit=30)  # presence of the arrivals
+        await asyncio.sleep(_pick(ctx.quick, 0.2, 2.0))
+        rss_after = server.rss_bytes()
+
+        # Every hello lists exactly the user's rooms, each with its members.
+        bad_hellos = []
+        for c in clients:
+            listed = {int(r["id"]): int(r["member_count"]) for r in (c.hello or {}).get("rooms") or []}
+            if set(listed) != set(c.rooms) or set(listed.values()) != {room_size}:
+                name = c.account.username
+                bad_hellos.append(f"{name}: hello lists {listed} (room: members), member of {sorted(c.rooms)}")
+
+        # One sender per room, a different account for each where possible, in a shuffled order
+        # so that consecutive messages go to rooms of unrelated members.
+        senders: list[RoomSender] = []
+        used: set[int] = set()
+        for room_id, m in zip(room_ids, members, strict=True):
+            u = next((u for u in m if u not in used), m[0])
+            used.add(u)
+            senders.append(RoomSender(clients[u], room_id))
+        random.Random(7).shuffle(senders)
+        rooms = {room_id: [clients[u] for u in m] for room_id, m in zip(room_ids, members, strict=True)}
+        load = Load(server, rec, rooms, senders)
+        load.quiet = _pick(ctx.quick, 0.2, 1.0)
+        per_user = (rss_after - rss_before) / n_users
+        ctx.log(
+            f"  {n_users} /ws sockets ({len(used)} of them send, each into one of its rooms) connected at "
+            f"{n_users / connect_s:.0f}/s; server RSS {rss_before / 2**20:.1f} MB -> {rss_after / 2**20:.1f} MB, "
+            f"{per_user / 1024:.1f} KB per connected user; hellos wrong: {len(bad_hellos)}"
+        )
+        return UsersSetup(
+            server, http, load, n_users, len(room_ids), len(senders), clients, warm,
+            rss_before=rss_before, rss_after=rss_after, connect_s=connect_s, connect_retries=retries,
+            setup_calls=calls, setup_s=setup_s, bad_hellos=bad_hellos,
+        )  # fmt: skip
+    except BaseException:
+        await close_all([*clients, *(c for c in (warm,) if c is not None)])
+        await http.close()
+        server.stop()
+        raise
+
+
+async def scenario_users(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
+    setup = await setup_users(ctx)
+    try:
+        ok, figures = await _rate_search(ctx, setup, start=5000.0)
+        n = setup.clients
+        rooms_per_user = len(setup.users[0].rooms)
+        foreign = sum(c.foreign for c in setup.users)
+        figures = {
+            "users": n,
+            "rooms_per_user": rooms_per_user,
+            "members_per_room": n * rooms_per_user // max(1, setup.rooms),
+            "rss_per_user_kb": round((setup.rss_after - setup.rss_before) / n / 1024, 2),
+            "rss_before_mb": round(setup.rss_before / 2**20, 1),
+            "rss_after_mb": round(setup.rss_after / 2**20, 1),
+            "connect_rate_per_s": round(n / setup.connect_s, 1),
+            "connect_retries": setup.connect_retries,
+            "setup_http_calls": setup.setup_calls,
+            "setup_s": round(setup.setup_s, 1),
+            "bad_hellos": setup.bad_hellos[:5],
+            "messages_of_rooms_not_joined": foreign,
+            **figures,
+            # What the server logged at ERROR, or a traceback (LOG_LEVEL=warning): shown, not judged.
+            "server_log_errors": setup.server.error_lines()[:5],
         }
+        ok = ok and not setup.bad_hellos and foreign == 0
         return ok, figures
     finally:
-        await close_all(setup.load.clients)
-        await setup.http.close()
-        setup.server.stop()
+        await setup.close()
 
 
 # --- calibration: the generator against a bare broadcast server -------------------------------

@@ -27,6 +27,7 @@ CLOSE = WSMsgType.CLOSE
 MESSAGE_PREFIX = b'{"type":"message","message":{"id":'
 ID_AT = len(MESSAGE_PREFIX)
 BODY_MARK = b'"body":"b'
+ROOM_MARK = b'"room_id":'
 FILLER = b"lorem ipsum dolor sit amet, consectetur adipiscing elit"
 monotonic_ns = time.monotonic_ns
 USE_AIOFASTNET = os.environ.get("BENCH_AIOFASTNET", "1") == "1"
@@ -77,8 +78,11 @@ class ChatClient(WSListener):
 
     # --- connection ------------------------------------------------------------------------
 
+    def path(self) -> str:
+        return f"/ws/{self.room_id}"
+
     async def connect(self, base: str, since: int | None = None, timeout: float = 30.0) -> None:
-        url = f"ws://{base}/ws/{self.room_id}"
+        url = f"ws://{base}{self.path()}"
         if since is not None:
             url += f"?since={since}"
         loop = asyncio.get_running_loop()
@@ -126,6 +130,16 @@ class ChatClient(WSListener):
             b'{"type":"message","body":"b%d:%d %s","client_id":"%s%d"}'
             % (step, monotonic_ns(), filler, self._cid.encode(), self._seq),
         )
+
+    # --- what a step expects of this socket (benchlib/load.py) --------------------------------
+
+    def expected(self, room_sent: dict[int, int]) -> int:
+        """Deliveries due to this socket, given the messages sent to each room in a step."""
+        return room_sent[self.room_id]
+
+    def delivered(self, step: int, room_sent: dict[int, int]) -> int:
+        """Deliveries of `step` received, none counted twice or beyond what was sent."""
+        return min(self.counts.get(step, 0), room_sent[self.room_id])
 
     def send_ping(self) -> None:
         assert self.transport is not None
@@ -202,6 +216,109 @@ class ChatClient(WSListener):
     def _fail_hello(self, why: str) -> None:
         if self._hello_waiter is not None and not self._hello_waiter.done():
             self._hello_waiter.set_exception(ConnectionError(why))
+
+
+class UserClient(ChatClient):
+    """One socket on `/ws`: every room of the account at once (`rooms`, as its `hello` must
+    list them). Each `message` frame names its room (`message.room_id`, read with one more
+    `bytes.find`); ids are checked per room (they only increase within a room), and deliveries
+    are counted per step and per room. `room_id` is 0: this socket is for no one room."""
+
+    def __init__(self, recorder: Recorder, account: Account, rooms: list[int], *, keep_ids: bool = False) -> None:
+        super().__init__(recorder, account, 0, keep_ids=keep_ids)
+        self.rooms = tuple(rooms)
+        self.last_ids: dict[int, int] = dict.fromkeys(self.rooms, 0)  # room -> newest message id seen
+        self.room_counts: dict[tuple[int, int], int] = {}  # (step, room) -> message frames received
+        self.foreign = 0  # messages of a room the account is not in
+
+    def path(self) -> str:
+        return "/ws"
+
+    def send_to(self, room_id: int, step: int, filler: bytes = FILLER) -> None:
+        """A `message` frame into one of the account's rooms, carrying the step and the send time."""
+        self._seq += 1
+        assert self.transport is not None
+        self.transport.send(
+            TEXT,
+            b'{"type":"message","room_id":%d,"body":"b%d:%d %s","client_id":"%s%d"}'
+            % (room_id, step, monotonic_ns(), filler, self._cid.encode(), self._seq),
+        )
+
+    def send_message(self, step: int, filler: bytes = FILLER) -> None:
+        raise TypeError("a /ws socket sends into a room: send_to(room_id, step), or a RoomSender")
+
+    def expected(self, room_sent: dict[int, int]) -> int:
+        return sum(room_sent[r] for r in self.rooms)
+
+    def delivered(self, step: int, room_sent: dict[int, int]) -> int:
+        counts = self.room_counts
+        return sum(min(counts.get((step, r), 0), room_sent[r]) for r in self.rooms)
+
+    def on_ws_frame(self, transport: WSTransport, frame: Any) -> None:
+        if frame.msg_type != TEXT:
+            super().on_ws_frame(transport, frame)
+            return
+        payload = frame.get_payload_as_bytes()
+        if not payload.startswith(MESSAGE_PREFIX):
+            super().on_ws_frame(transport, frame)
+            return
+        rec = self.rec
+        rec.frames += 1
+        comma = payload.index(b",", ID_AT)
+        message_id = int(payload[ID_AT:comma])
+        at = payload.index(ROOM_MARK, comma) + len(ROOM_MARK)
+        room_id = int(payload[at : payload.index(b",", at)])
+        last = self.last_ids.get(room_id)
+        if last is None:
+            self.foreign += 1
+            rec.protocol_errors.append(f"message {message_id} of room {room_id}, not one of the user's")
+            return
+        if message_id <= last:
+            self.order_errors += 1
+        else:
+            self.last_ids[room_id] = message_id
+            if message_id > self.last_id:
+                self.last_id = message_id
+        if self.ids is not None:
+            self.ids.append(message_id)
+        if not self.live:
+            rec.protocol_errors.append(f"message before hello on /ws (room {room_id})")
+        at = payload.find(BODY_MARK)
+        if at >= 0:
+            colon = payload.index(b":", at + 9)
+            space = payload.index(b" ", colon)
+            latency = monotonic_ns() - int(payload[colon + 1 : space])
+            step = int(payload[at + 9 : colon])
+            counts = self.counts
+            counts[step] = counts.get(step, 0) + 1
+            key = (step, room_id)
+            room_counts = self.room_counts
+            room_counts[key] = room_counts.get(key, 0) + 1
+            samples = rec.samples.get(step)
+            if samples is not None:
+                samples.append(latency)
+            rec.last_latency_ns = latency
+
+    def hello_rooms(self) -> set[int]:
+        """The room ids the `hello` listed."""
+        return {int(room["id"]) for room in (self.hello or {}).get("rooms") or []}
+
+
+class RoomSender:
+    """A sender for benchlib/load.py: a /ws socket sending into one of its rooms."""
+
+    __slots__ = ("client", "room_id")
+
+    def __init__(self, client: UserClient, room_id: int) -> None:
+        self.client = client
+        self.room_id = room_id
+
+    @property
+    def is_open(self) -> bool:
+        return self.client.is_open
+
+    def send_message(self, step: int) -> None:
+        self.client.send_to(self.room_id, step)
 
 
 async def connect_all(
