@@ -107,6 +107,16 @@ class Settings(BaseSettings):
     # message it got. 1,000 messages of 4,000 characters are ~4 MB: ~0.8 MB/s at the default.
     ws_replay_timeout_seconds: float = Field(default=5.0, gt=0)
 
+    # Files (app/services/files.py). Unset UPLOAD_DIR: DATA_DIR/uploads (see `upload_folder`).
+    upload_dir: Path | None = None
+    # Largest file one upload may carry (413 beyond, as soon as it is exceeded).
+    max_upload_bytes: int = Field(default=25 * 1024 * 1024, ge=1)
+    # What one person's uploads may add up to, sent or not (413 beyond).
+    upload_quota_bytes: int = Field(default=1024**3, ge=0)
+    upload_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(30, 3600)  # files uploaded
+    # Signed file URLs work at least this long (and at most a quarter longer: see UrlSigner).
+    upload_url_seconds: int = Field(default=3600, ge=1)
+
     @field_validator("cors_origins", mode="before")
     @classmethod
     def _split_origins(cls, value: object) -> object:
@@ -123,6 +133,7 @@ class Settings(BaseSettings):
         "room_rate_limit",
         "invite_rate_limit",
         "read_marker_rate_limit",
+        "upload_rate_limit",
         mode="before",
     )
     @classmethod
@@ -146,6 +157,10 @@ class Settings(BaseSettings):
     @property
     def is_sqlite(self) -> bool:
         return self.async_database_url.startswith("sqlite")
+
+    @property
+    def upload_folder(self) -> Path:
+        return self.upload_dir or self.data_dir / "uploads"
 
     def jwt_secret(self) -> str:
         if self.secret_key is not None:

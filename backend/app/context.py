@@ -25,8 +25,10 @@ from app.services.access import member_room_ids
 from app.services.admin import AdminService
 from app.services.auth import AuthService
 from app.services.direct import DirectRoomService
+from app.services.files import FileService
 from app.services.message_writer import MessageWriter
 from app.services.messages import MessageService
+from app.services.notifications import NotificationService
 from app.services.publish_order import PostgresPublishLock, PublishOrder, SingleProcessOrder, SQLiteFileLock
 from app.services.reactions import ReactionService
 from app.services.read_state import ReadStateService
@@ -60,6 +62,8 @@ class AppContext:
     search: SearchService
     direct: DirectRoomService
     limits: RateLimits
+    notifications: NotificationService
+    files: FileService
 
     @classmethod
     def build(cls, settings: Settings) -> "AppContext":
@@ -88,11 +92,15 @@ class AppContext:
         if settings.redis_url:  # several processes may write to the same room
             order = SQLiteFileLock(settings.data_dir) if settings.is_sqlite else PostgresPublishLock(engine)
         writer = MessageWriter(Transactions(engine), events, order)
+        files = FileService(settings, limits)
         messages = MessageService(
             writer,
             limits,
             settings.max_message_length,
             settings.ws_replay_limit,
+            sessions,
+            files,
+            hub.online_among,
         )
         rooms = RoomService(hub.online_among, limits)
         return cls(
@@ -107,8 +115,10 @@ class AppContext:
             events=events,
             admin=AdminService(auth, lambda: hub.connection_count),
             read_state=ReadStateService(limits.read_marker),
-            reactions=ReactionService(limits.reaction),
-            search=SearchService(engine.dialect.name),
+            reactions=ReactionService(limits.reaction, files),
+            search=SearchService(engine.dialect.name, files),
+            notifications=NotificationService(limits.read_marker, files),
+            files=files,
             direct=DirectRoomService(rooms, limits.room),
             limits=limits,
         )

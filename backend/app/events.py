@@ -42,6 +42,15 @@ class ReadMarkerMoved:
 
 
 @dataclass(frozen=True, slots=True)
+class NotifyChanged:
+    """Only the member hears of it (their other tabs and devices follow the setting)."""
+
+    user_id: int
+    room_id: int
+    level: str
+
+
+@dataclass(frozen=True, slots=True)
 class UserTyping:
     room_id: int
     user: UserPublic
@@ -95,6 +104,7 @@ DomainEvent = (
     | MessageDeleted
     | ReactionChanged
     | ReadMarkerMoved
+    | NotifyChanged
     | UserTyping
     | MemberJoined
     | MemberLeft

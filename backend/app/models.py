@@ -133,8 +133,9 @@ class Membership(Base):
     joined_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The newest message id this member has read (forward only); unread = newer ones by others.
     last_read_id: Mapped[int | None] = mapped_column(BigId)
-    # What this member is notified of, on every device: all | mentions | muted.
-    notify: Mapped[str] = mapped_column(String(16), default="all", server_default="all")
+    # What this member is notified of, on every device: all | mentions | muted (rooms start at
+    # mentions, direct rooms at all).
+    notify: Mapped[str] = mapped_column(String(16), default="mentions", server_default="mentions")
 
     __table_args__ = (Index("ix_memberships_user_id", "user_id"),)
 
@@ -171,6 +172,8 @@ class Mention(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
     room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"))
+    # Reached only by @room / @here (not named): not listed in the message's `mentions`.
+    everyone: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     __table_args__ = (
         Index("ix_mentions_user_room_message", "user_id", "room_id", "message_id"),
@@ -187,4 +190,27 @@ class Reaction(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
     emoji: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), primary_key=True)
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class Upload(Base):
+    """A file uploaded to a room, attached to at most one message (NULL until it is sent).
+
+    Its bytes are a blob of the store (app/storage.py) named by `sha256`, the SHA-256 of what is
+    served (for images: the re-encoding without metadata, not the bytes sent); uploads of the
+    same content share that blob. An image (`width` set) has a thumbnail, blob `<sha256>.thumb`."""
+
+    __tablename__ = "uploads"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    room_id: Mapped[int] = mapped_column(ForeignKey("rooms.id", ondelete="CASCADE"), index=True)
+    uploader_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    # Set by the message writer when the message that carries it is stored.
+    message_id: Mapped[int | None] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), index=True)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)  # blob key; also: is it still used?
+    name: Mapped[str] = mapped_column(String(200))  # the uploader's file name, sanitised
+    size: Mapped[int] = mapped_column(BigInteger)  # bytes served
+    content_type: Mapped[str] = mapped_column(String(255))  # sniffed from the content
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -213,6 +213,7 @@ class RateLimits:
         self.read_marker = limit("read", settings.read_marker_rate_limit, "too many read markers")
         self.login = limit("login", settings.login_rate_limit, "too many failed logins")
         self.signup = limit("signup", settings.signup_rate_limit, "too many signups from this address")
+        self.upload = limit("upload", settings.upload_rate_limit, "too many files uploaded")
 
     async def close(self) -> None:
         if self._shared is not None:

@@ -155,6 +155,13 @@ class RoomCreate(BaseModel):
     is_private: StrictBool = False  # true or false, as documented: not 0, 1, "yes" or "off"
 
 
+NotifyLevel = Literal["all", "mentions", "muted"]
+
+
+class NotifySetting(BaseModel):
+    level: NotifyLevel
+
+
 class RoomOut(Schema):
     id: int
     name: str
@@ -168,6 +175,10 @@ class RoomOut(Schema):
     is_direct: bool = Field(default=False, description="a direct room of two people, named after the other one")
     topic: str | None = Field(default=None, description="set by the owner; null: none")
     last_message_id: int | None = Field(default=None, description="the room's newest message id (null: none yet)")
+    mention_count: int = Field(default=0, description="the caller's mentions after their read marker")
+    notify: NotifyLevel | None = Field(
+        default=None, description="what the caller is notified of here, on every device (null: not a member)"
+    )
 
 
 class RoomUpdate(BaseModel):
@@ -189,19 +200,36 @@ class MemberAdd(BaseModel):
 # --- messages ---------------------------------------------------------------------------------
 
 
+MAX_ID = 2**63 - 1  # ids beyond 64 bits would overflow both databases' integers
+# An id inside a JSON body: at most JSON's largest safe integer (JavaScript's
+# Number.MAX_SAFE_INTEGER). Beyond it, JSON tools that read numbers as doubles round ids.
+MAX_JSON_ID = 2**53 - 1
 MAX_ATTACHMENTS = 10
-MessageId = Annotated[int, Field(ge=1, le=2**63 - 1, strict=True)]
+MessageId = Annotated[int, Field(ge=1, le=MAX_JSON_ID)]
+
+
+def distinct_ids(ids: list[int]) -> list[int]:
+    if len(set(ids)) != len(ids):
+        raise ValueError("each attachment is listed once")
+    return ids
+
+
+AttachmentIds = Annotated[
+    list[MessageId],
+    Field(
+        max_length=MAX_ATTACHMENTS,
+        json_schema_extra={"uniqueItems": True},
+        description="ids of files the sender uploaded to this room (POST /rooms/{id}/files), not yet sent",
+    ),
+    AfterValidator(distinct_ids),
+]
 
 
 class MessageCreate(BaseModel):
     body: MessageBody
     client_id: ClientId | None = None
     reply_to: MessageId | None = Field(default=None, description="the id of a message of the same room")
-    attachments: list[MessageId] = Field(
-        default_factory=list,
-        max_length=MAX_ATTACHMENTS,
-        description="ids of files the sender uploaded to this room (POST /rooms/{id}/files), not yet sent",
-    )
+    attachments: AttachmentIds = Field(default_factory=list)
 
 
 class MessageUpdate(BaseModel):
@@ -260,10 +288,6 @@ class Page(BaseModel):
 
 # --- read state, reactions, direct rooms --------------------------------------------------------
 
-MAX_ID = 2**63 - 1  # ids beyond 64 bits would overflow both databases' integers
-# An id inside a JSON body: at most JSON's largest safe integer (JavaScript's
-# Number.MAX_SAFE_INTEGER). Beyond it, JSON tools that read numbers as doubles round ids.
-MAX_JSON_ID = 2**53 - 1
 # An emoji, or any short token (`:+1:`): 1 to 32 characters, none of them whitespace, a control
 # character or `/` (it also travels as a path segment). Compared exactly as sent.
 EMOJI_PATTERN = r"^[^\s\x00-\x1f\x7f-\x9f/]{1,32}$"

@@ -26,6 +26,8 @@ async def test_create_room_makes_the_caller_owner_and_member(client: httpx.Async
         "last_message_id",
         "last_read_id",
         "unread_count",
+        "mention_count",
+        "notify",
         "is_direct",
     }
     assert room["last_read_id"] is None and room["unread_count"] == 0 and room["is_direct"] is False

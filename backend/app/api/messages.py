@@ -53,7 +53,9 @@ async def latest(user: CurrentUser, context: Context, session: SessionDep, limit
     return await context.messages.latest(session, user, limit)
 
 
-@router.post("/rooms/{room_id}/messages", status_code=status.HTTP_201_CREATED, responses=errors(*WITH_BODY, 404, 429))
+@router.post(
+    "/rooms/{room_id}/messages", status_code=status.HTTP_201_CREATED, responses=errors(*WITH_BODY, 403, 404, 429)
+)
 async def send_message(
     room_id: PathId, data: MessageCreate, user: CurrentUser, context: Context, session: SessionDep
 ) -> MessageOut:
@@ -61,7 +63,9 @@ async def send_message(
     await context.rooms.require_member(session, user, room_id)
     await session.close()  # release the connection before waiting on the group commit
     with body_checks_as_validation():
-        stored = await context.messages.send(room_id, Member(user.id, user.username), data.body, data.client_id)
+        stored = await context.messages.send(
+            room_id, Member(user.id, user.username), data.body, data.client_id, data.reply_to, data.attachments
+        )
         sent = await stored
     return sent.message
 

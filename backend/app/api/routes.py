@@ -5,7 +5,7 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from app.api import admin, auth, direct, messages, reactions, read_state, rooms, search, users
+from app.api import admin, auth, direct, files, messages, notifications, reactions, read_state, rooms, search, users
 from app.api.deps import Context
 from app.realtime.frames import frames_json_schema
 from app.schemas import Health, Readiness
@@ -22,6 +22,8 @@ api_router.include_router(reactions.router)
 api_router.include_router(search.router)
 api_router.include_router(direct.router)
 api_router.include_router(users.router)
+api_router.include_router(notifications.router)
+api_router.include_router(files.router)
 
 
 @api_router.get("/ws-schema", tags=["websocket"])

@@ -40,6 +40,9 @@ def wire_event(event: events.DomainEvent) -> Event:
         case events.ReadMarkerMoved(user_id=user_id, room_id=room_id, message_id=message_id):
             frame = encode(frames.ReadFrame(room_id=room_id, message_id=message_id))
             return Event("user_frame", user_id=user_id, frame=frame)
+        case events.NotifyChanged(user_id=user_id, room_id=room_id, level=level):
+            frame = encode(frames.NotifyFrame(room_id=room_id, level=level))
+            return Event("user_frame", user_id=user_id, frame=frame)
         case events.UserTyping(room_id=room_id, user=user):
             # Not to the typist's own sockets.
             frame = encode(frames.TypingNotice(room_id=room_id, user=user))

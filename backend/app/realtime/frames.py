@@ -7,7 +7,16 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
-from app.schemas import ClientId, MessageBody, MessageOut, RoomOut, UserPublic
+from app.schemas import (
+    AttachmentIds,
+    ClientId,
+    MessageBody,
+    MessageId,
+    MessageOut,
+    NotifyLevel,
+    RoomOut,
+    UserPublic,
+)
 
 
 class CloseCode(IntEnum):
@@ -37,6 +46,8 @@ class SendMessage(Frame):
     body: MessageBody
     client_id: ClientId | None = None
     room_id: RoomId | None = Field(default=None, description="required on /ws; on /ws/{room_id}, that room or absent")
+    reply_to: MessageId | None = Field(default=None, description="the id of a message of the same room")
+    attachments: AttachmentIds = Field(default_factory=list)
 
 
 class Typing(Frame):
@@ -132,6 +143,14 @@ class RoomDeleted(Frame):
     room_id: int
 
 
+class NotifyFrame(Frame):
+    """The user's notification setting of a room changed (to every socket of the user)."""
+
+    type: Literal["notify"] = "notify"
+    room_id: int
+    level: NotifyLevel
+
+
 class RoomAdded(Frame):
     """/ws: the user became a member (joined, was added, created the room, a DM started); the
     room's frames flow on this socket from now on."""
@@ -201,6 +220,7 @@ ServerFrame = Annotated[
     | RoomRemoved
     | RoomUpdated
     | MemberChanged
+    | NotifyFrame
     | ReactionFrame
     | ReadFrame,
     Field(discriminator="type"),

@@ -94,7 +94,9 @@ class ClientFrames:
         try:
             # Awaited only for the rate limit (a Redis round trip when counts are shared): the
             # socket's next frame is read after this one is queued, so its sends keep their order.
-            stored = await self.context.messages.send(room_id, member, frame.body, frame.client_id)
+            stored = await self.context.messages.send(
+                room_id, member, frame.body, frame.client_id, frame.reply_to, frame.attachments
+            )
         except AppError as exc:
             self.app_error(exc, frame.client_id, room_id)
             return

@@ -60,7 +60,8 @@ class DirectRoomService:
                 if room_id is None:
                     raise
         # Announced once both are in: each sees the room named after the other.
-        added = [m for m in members if await add_membership(session, room_id, m, announce=False)]
+        # Everything said in a direct room is for the other one: notified of all of it.
+        added = [m for m in members if await add_membership(session, room_id, m, announce=False, notify="all")]
         for member_id in added:
             await announce_membership(session, room_id, member_id)
         return await self._rooms.get(session, user, room_id)

@@ -9,18 +9,19 @@ import logging
 from dataclasses import dataclass, field
 from functools import partial
 
-from sqlalchemy import Connection, Table, and_, or_
+from sqlalchemy import Connection, Table, and_, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.sql import insert
 
 from app.database import DATABASE_DOWN, Transactions
-from app.errors import NotFound, Unavailable
+from app.errors import AppError, NotFound, Unavailable
 from app.events import EventSink, MessageStored
 from app.metrics import MESSAGES_STORED
-from app.models import Message, utcnow
+from app.models import Mention, Message, Upload, utcnow
 from app.realtime.presence import Member
-from app.schemas import MessageOut
-from app.services.message_queries import message_rows, row_out
+from app.schemas import AttachmentOut, MessageOut, ReplyOut
+from app.services.mentions import members_named, mention_rows, named_keys
+from app.services.message_queries import message_rows, reply_out, row_out
 from app.services.publish_order import PublishOrder
 
 log = logging.getLogger(__name__)
@@ -32,12 +33,26 @@ class Sent:
     created: bool  # False: a retried client_id, answered with the message already stored
 
 
+@dataclass(frozen=True)
+class Extras:
+    """What a message may carry besides its text, checked before it is queued (except `reply_to`,
+    checked in the commit: the message answered must be of the same room)."""
+
+    reply_to: int | None = None
+    attachments: tuple[AttachmentOut, ...] = ()  # claimed uploads of the sender
+    everyone: tuple[int, ...] | None = None  # who @room / @here reaches (None: nobody)
+
+
+NO_EXTRAS = Extras()
+
+
 @dataclass
 class _Pending:
     room_id: int
     sender: Member
     body: str
     client_id: str | None
+    extras: Extras = NO_EXTRAS
     future: asyncio.Future[Sent] = field(default_factory=lambda: asyncio.get_running_loop().create_future())
 
 
@@ -66,8 +81,10 @@ class MessageWriter:
             _settle(pending.future, Unavailable("server is shutting down"))
         self._transactions.close()
 
-    def submit(self, room_id: int, sender: Member, body: str, client_id: str | None) -> asyncio.Future[Sent]:
-        pending = _Pending(room_id, sender, body, client_id)
+    def submit(
+        self, room_id: int, sender: Member, body: str, client_id: str | None, extras: Extras = NO_EXTRAS
+    ) -> asyncio.Future[Sent]:
+        pending = _Pending(room_id, sender, body, client_id, extras)
         self._queue.append(pending)
         self._wake.set()
         return pending.future
@@ -95,6 +112,9 @@ class MessageWriter:
                     if result is None:
                         _settle(pending.future, NotFound("room not found"))
                         continue
+                    if isinstance(result, AppError):
+                        _settle(pending.future, result)
+                        continue
                     if result.created:
                         fresh[result.message.id] = result
                     _settle(pending.future, result)
@@ -106,7 +126,7 @@ class MessageWriter:
             for pending in group:
                 _settle(pending.future, Unavailable("database unavailable, message not stored"))
 
-    async def _commit(self, group: list[_Pending]) -> dict[int, Sent]:
+    async def _commit(self, group: list[_Pending]) -> dict[int, Sent | AppError]:
         # Optimistic first: most sends are new, and the unique (sender, client_id) key catches
         # a retry of a stored one; only then is the group checked against what is stored.
         try:
@@ -118,7 +138,7 @@ class MessageWriter:
         except IntegrityError:
             # A rare race (room deleted meanwhile, a client_id stored by another process):
             # store one by one so only the offending send fails.
-            results: dict[int, Sent] = {}
+            results: dict[int, Sent | AppError] = {}
             for pending in group:
                 try:
                     results.update(await self._transactions.run(partial(_store, group=[pending])))
@@ -127,7 +147,7 @@ class MessageWriter:
             return results
 
 
-def _existing(connection: Connection, group: list[_Pending]) -> dict[int, Sent]:
+def _existing(connection: Connection, group: list[_Pending]) -> dict[int, Sent | AppError]:
     """Sends whose (sender, client_id) is stored already, answered with that message."""
     by_sender: dict[int, set[str]] = {}
     for pending in group:
@@ -140,19 +160,19 @@ def _existing(connection: Connection, group: list[_Pending]) -> dict[int, Sent]:
     per_sender = [and_(Message.sender_id == sender, Message.client_id.in_(ids)) for sender, ids in by_sender.items()]
     rows = connection.execute(message_rows().where(or_(*per_sender)))
     stored = {(row.sender_id, row.client_id): row for row in rows}
-    found: dict[int, Sent] = {}
+    found: dict[int, Sent | AppError] = {}
     for pending in group:
         row = stored.get((pending.sender.id, pending.client_id))
         if row is not None:
-            out = row_out(row, [])
+            out = row_out(row)
             found[id(pending)] = Sent(out, False)
     return found
 
 
-def _store(connection: Connection, group: list[_Pending], look_up_retries: bool = True) -> dict[int, Sent]:
-    """Stores a group's new messages (one INSERT ... RETURNING); retried client_ids, in the
-    database (unless `look_up_retries` is off: then the unique key fails the INSERT) or twice
-    in the group, are answered with the message stored first."""
+def _store(connection: Connection, group: list[_Pending], look_up_retries: bool = True) -> dict[int, Sent | AppError]:
+    """Stores a group's new messages (one INSERT ... RETURNING), with their mentions, replies and
+    attachments; retried client_ids, in the database (unless `look_up_retries` is off: then the
+    unique key fails the INSERT) or twice in the group, are answered with the message stored first."""
     results = _existing(connection, group) if look_up_retries else {}
     new: list[_Pending] = []
     first_of: dict[tuple[int, str], _Pending] = {}
@@ -165,6 +185,12 @@ def _store(connection: Connection, group: list[_Pending], look_up_retries: bool 
                 continue  # the same send twice in one group: answered with the first
             first_of[key] = pending
         new.append(pending)
+    replies = _replies(connection, new)
+    for pending in list(new):
+        reply_to = pending.extras.reply_to
+        if reply_to is not None and (replies.get(reply_to) is None or replies[reply_to][0] != pending.room_id):
+            results[id(pending)] = NotFound("reply_to: no such message in this room")
+            new.remove(pending)
     if new:
         now = utcnow()
         rows = [
@@ -175,6 +201,8 @@ def _store(connection: Connection, group: list[_Pending], look_up_retries: bool 
                 "client_id": p.client_id,
                 "created_at": now,
                 "deleted": False,
+                "reply_to_id": p.extras.reply_to,
+                "mentions_everyone": p.extras.everyone is not None,
             }
             for p in new
         ]
@@ -183,7 +211,11 @@ def _store(connection: Connection, group: list[_Pending], look_up_retries: bool 
         table = Message.__table__
         assert isinstance(table, Table)
         inserted = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        for pending, message_id in zip(new, inserted.scalars().all(), strict=True):
+        stored = list(zip(new, inserted.scalars().all(), strict=True))
+        named = _mentions(connection, stored)
+        _attach(connection, stored)
+        for pending, message_id in stored:
+            reply = replies.get(pending.extras.reply_to) if pending.extras.reply_to is not None else None
             out = MessageOut(
                 id=message_id,
                 room_id=pending.room_id,
@@ -193,22 +225,75 @@ def _store(connection: Connection, group: list[_Pending], look_up_retries: bool 
                 created_at=now,
                 edited_at=None,
                 deleted=False,
+                reply_to=reply[1] if reply else None,
+                mentions=named.get(message_id, []),
+                mentions_everyone=pending.extras.everyone is not None,
+                attachments=list(pending.extras.attachments),
             )
             results[id(pending)] = Sent(out, True)
     for pending in group:
         if id(pending) not in results and pending.client_id is not None:
             first = first_of.get((pending.sender.id, pending.client_id))
-            if first is not None and id(first) in results:
+            if first is not None and isinstance(results.get(id(first)), Sent):
                 duplicate = results[id(first)]
+                assert isinstance(duplicate, Sent)
                 results[id(pending)] = Sent(duplicate.message, False)
     return results
 
 
-def _settle(future: asyncio.Future[Sent], outcome: Sent | Exception) -> None:
+def _replies(connection: Connection, group: list[_Pending]) -> dict[int, tuple[int, ReplyOut]]:
+    """The messages the group answers: id -> (its room, its snippet)."""
+    ids = {p.extras.reply_to for p in group if p.extras.reply_to is not None}
+    if not ids:
+        return {}
+    rows = connection.execute(message_rows().where(Message.id.in_(ids)))
+    return {row.id: (row.room_id, reply_out(row)) for row in rows}
+
+
+def _mentions(connection: Connection, stored: list[tuple[_Pending, int]]) -> dict[int, list[int]]:
+    """Records who each new message names or reaches; message id -> the members it names."""
+    wanted: dict[int, set[str]] = {}
+    keys_of: dict[int, list[str]] = {}
+    for pending, message_id in stored:
+        if "@" in pending.body and (keys := named_keys(pending.body)):
+            keys_of[message_id] = keys
+            wanted.setdefault(pending.room_id, set()).update(keys)
+    members = members_named(connection, wanted)
+    named: dict[int, list[int]] = {}
+    rows: list[dict[str, object]] = []
+    for pending, message_id in stored:
+        keys = keys_of.get(message_id, [])
+        ids = sorted(
+            {members[pending.room_id, key] for key in keys if (pending.room_id, key) in members} - {pending.sender.id}
+        )
+        reached = [user for user in pending.extras.everyone or [] if user != pending.sender.id]
+        if ids:
+            named[message_id] = ids
+        rows += mention_rows(message_id, pending.room_id, ids, reached)
+    if rows:
+        connection.execute(insert(Mention), rows)
+    return named
+
+
+def _attach(connection: Connection, stored: list[tuple[_Pending, int]]) -> None:
+    """Links each message's claimed uploads to it. An upload sent meanwhile by another message
+    of the sender fails the group (a unique-key failure, so the group is stored one by one)."""
+    for pending, message_id in stored:
+        for attachment in pending.extras.attachments:
+            linked = connection.execute(
+                update(Upload)
+                .where(Upload.id == attachment.id, Upload.message_id.is_(None))
+                .values(message_id=message_id)
+            )
+            if linked.rowcount != 1:
+                raise IntegrityError("uploads.message_id", {"id": attachment.id}, Exception("upload already sent"))
+
+
+def _settle(future: asyncio.Future[Sent], outcome: Sent | BaseException) -> None:
     """Answer a send, unless its caller stopped waiting (a REST client that went away)."""
     if future.done():
         return
-    if isinstance(outcome, Exception):
+    if isinstance(outcome, BaseException):
         future.set_exception(outcome)
     else:
         future.set_result(outcome)

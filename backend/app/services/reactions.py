@@ -11,8 +11,7 @@ from app.models import Message, Reaction, User, utcnow
 from app.ratelimit import Limit
 from app.schemas import MessageOut, UserPublic
 from app.services.access import member_of_message_room
-from app.services.message_queries import message_out
-from app.services.reaction_counts import reactions_for
+from app.services.message_queries import AttachmentReader, complete
 from app.services.unit_of_work import emit
 
 # Different emoji one person may put on one message: plenty for expression, and it bounds
@@ -21,7 +20,8 @@ MAX_EMOJI_PER_PERSON = 20
 
 
 class ReactionService:
-    def __init__(self, limit: Limit) -> None:
+    def __init__(self, limit: Limit, files: AttachmentReader) -> None:
+        self._files = files
         self._limit = limit  # adding and taking back alike: each change reaches every member
 
     async def add(self, session: AsyncSession, user: User, message_id: int, emoji: str) -> MessageOut:
@@ -80,8 +80,7 @@ class ReactionService:
         added: bool,
     ) -> MessageOut:
         """The message as the caller sees it; if something changed, one frame to the whole room."""
-        reactions = await reactions_for(session, [message.id], user.id)
-        out = message_out(message, sender, reactions.get(message.id, []))
+        [out] = await complete(session, [(message, sender)], user.id, self._files)
         if changed:
             who = UserPublic(id=user.id, username=user.username)
             emit(session, ReactionChanged(out, who, emoji, added))

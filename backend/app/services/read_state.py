@@ -14,12 +14,14 @@ from app.events import ReadMarkerMoved
 from app.models import Membership, Message, Room, User
 from app.ratelimit import Limit
 from app.services.access import is_member_of
+from app.services.mentions import mention_count
 from app.services.unit_of_work import emit
 
 
 def with_read_state(query: Select[Any], user_id: BindParameter[int]) -> Select[Any]:
-    """A room query plus two columns, for the caller: `last_read_id` and `unread_count`
-    (0 in rooms the caller is not in, without counting anything there)."""
+    """A room query plus four columns, for the caller: `last_read_id`, `unread_count`,
+    `mention_count` (0 in rooms the caller is not in, without counting anything there) and
+    `notify` (null there)."""
     mine = aliased(Membership, name="mine")
     marker = func.coalesce(mine.last_read_id, 0)
     unread = (
@@ -42,6 +44,8 @@ def with_read_state(query: Select[Any], user_id: BindParameter[int]) -> Select[A
     return query.outerjoin(mine, (mine.room_id == Room.id) & (mine.user_id == user_id)).add_columns(
         mine.last_read_id.label("last_read_id"),
         case((mine.user_id.is_(None), 0), else_=unread).label("unread_count"),
+        case((mine.user_id.is_(None), 0), else_=mention_count(user_id, marker)).label("mention_count"),
+        mine.notify.label("notify"),
     )
 
 

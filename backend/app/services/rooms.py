@@ -44,10 +44,10 @@ def direct_peer_name(user_id: BindParameter[int]) -> ColumnElement[str | None]:
     return case((Room.dm_key.is_(None), None), else_=peer)
 
 
-RoomRow = Row[Room, int, bool, str | None, int | None, int | None, int]
+RoomRow = Row[Room, int, bool, str | None, int | None, int | None, int, int, str | None]
 
 
-def _room_query() -> Select[Room, int, bool, str | None, int | None, int | None, int]:
+def _room_query() -> Select[Room, int, bool, str | None, int | None, int | None, int, int, str | None]:
     """Rooms as the caller (VIEWER) sees them: member count, joined, name, newest message, read state."""
     member_count = select(func.count()).select_from(Membership).where(Membership.room_id == Room.id).scalar_subquery()
     query = select(
@@ -71,7 +71,7 @@ _MEMBERSHIP = select(Room.is_private, is_member(VIEWER)).where(Room.id == ROOM_I
 
 
 def _out(row: RoomRow) -> RoomOut:
-    room, member_count, joined, peer_name, newest, last_read_id, unread_count = row
+    room, member_count, joined, peer_name, newest, last_read_id, unread_count, mentions, notify = row
     return RoomOut(
         id=room.id,
         # A direct room is named after the other person, for each of its two members.
@@ -86,6 +86,8 @@ def _out(row: RoomRow) -> RoomOut:
         is_direct=room.dm_key is not None,
         topic=room.topic,
         last_message_id=newest,
+        mention_count=mentions,
+        notify=notify,
     )
 
 
@@ -240,7 +242,9 @@ class RoomService:
         emit(session, RoomDeleted(room_id))
 
 
-async def add_membership(session: AsyncSession, room_id: int, user_id: int, *, announce: bool = True) -> bool:
+async def add_membership(
+    session: AsyncSession, room_id: int, user_id: int, *, announce: bool = True, notify: str = "mentions"
+) -> bool:
     """Idempotent: joining twice, or racing another join, is not an error. A new member has
     read what was there before they came: their unread count starts at zero. A new membership
     is announced to the user's sockets (MemberJoined) once committed, unless the caller does it
@@ -248,7 +252,13 @@ async def add_membership(session: AsyncSession, room_id: int, user_id: int, *, a
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = await session.execute(
         insert(Membership)
-        .values(room_id=room_id, user_id=user_id, joined_at=utcnow(), last_read_id=newest_message_id(room_id))
+        .values(
+            room_id=room_id,
+            user_id=user_id,
+            joined_at=utcnow(),
+            last_read_id=newest_message_id(room_id),
+            notify=notify,
+        )
         .on_conflict_do_nothing()
     )
     if not added.rowcount:  # type: ignore[attr-defined]

@@ -20,8 +20,7 @@ from app.errors import NotFound
 from app.models import Message, User
 from app.schemas import Page
 from app.services.access import is_member_of, rooms_of
-from app.services.message_queries import message_out
-from app.services.reaction_counts import reactions_for
+from app.services.message_queries import AttachmentReader, complete
 
 TRIGRAM = 3  # FTS5's trigram tokenizer indexes (and so can only find) runs of three characters
 messages_fts = table("messages_fts", column("rowid"))
@@ -39,8 +38,9 @@ def fts_phrase(text: str) -> str:
 
 
 class SearchService:
-    def __init__(self, dialect: str) -> None:
+    def __init__(self, dialect: str, files: AttachmentReader) -> None:
         self._dialect = dialect
+        self._files = files
 
     async def search(
         self,
@@ -58,11 +58,8 @@ class SearchService:
         rows = (await session.execute(query)).all()
         has_more = len(rows) > limit
         rows = rows[:limit]
-        reactions = await reactions_for(session, [message.id for message, _ in rows], user.id)
-        return Page(
-            messages=[message_out(message, username, reactions.get(message.id, [])) for message, username in rows],
-            has_more=has_more,
-        )
+        messages = await complete(session, [(message, username) for message, username in rows], user.id, self._files)
+        return Page(messages=messages, has_more=has_more)
 
     def query(self, user_id: int, text: str, room_id: int | None, before: int | None) -> Select[Message, str]:
         """The search's SELECT, newest first, without its LIMIT (scripts/explain_search.py shows its plan)."""

@@ -49,6 +49,17 @@ export interface components {
              * @default null
              */
             room_id?: number | null;
+            /**
+             * Reply To
+             * @description the id of a message of the same room
+             * @default null
+             */
+            reply_to?: number | null;
+            /**
+             * Attachments
+             * @description ids of files the sender uploaded to this room (POST /rooms/{id}/files), not yet sent
+             */
+            attachments?: number[];
         };
         /** Typing */
         Typing: {
@@ -190,6 +201,24 @@ export interface components {
             type: "message_updated";
             message: Api["schemas"]["MessageOut"];
         };
+        /**
+         * NotifyFrame
+         * @description The user's notification setting of a room changed (to every socket of the user).
+         */
+        NotifyFrame: {
+            /**
+             * @description discriminator enum property added by openapi-typescript
+             * @enum {string}
+             */
+            type: "notify";
+            /** Room Id */
+            room_id: number;
+            /**
+             * Level
+             * @enum {string}
+             */
+            level: "all" | "mentions" | "muted";
+        };
         /** Pong */
         Pong: {
             /**
@@ -323,7 +352,7 @@ export interface components {
             user: Api["schemas"]["UserPublic"];
         };
         ClientFrame: components["schemas"]["SendMessage"] | components["schemas"]["Typing"] | components["schemas"]["Ping"] | components["schemas"]["Auth"];
-        ServerFrame: components["schemas"]["Hello"] | components["schemas"]["MessageFrame"] | components["schemas"]["MessageUpdated"] | components["schemas"]["MessageDeleted"] | components["schemas"]["Presence"] | components["schemas"]["TypingNotice"] | components["schemas"]["Pong"] | components["schemas"]["Gap"] | components["schemas"]["ErrorFrame"] | components["schemas"]["RoomDeleted"] | components["schemas"]["RoomAdded"] | components["schemas"]["RoomRemoved"] | components["schemas"]["RoomUpdated"] | components["schemas"]["MemberChanged"] | components["schemas"]["ReactionFrame"] | components["schemas"]["ReadFrame"];
+        ServerFrame: components["schemas"]["Hello"] | components["schemas"]["MessageFrame"] | components["schemas"]["MessageUpdated"] | components["schemas"]["MessageDeleted"] | components["schemas"]["Presence"] | components["schemas"]["TypingNotice"] | components["schemas"]["Pong"] | components["schemas"]["Gap"] | components["schemas"]["ErrorFrame"] | components["schemas"]["RoomDeleted"] | components["schemas"]["RoomAdded"] | components["schemas"]["RoomRemoved"] | components["schemas"]["RoomUpdated"] | components["schemas"]["MemberChanged"] | components["schemas"]["NotifyFrame"] | components["schemas"]["ReactionFrame"] | components["schemas"]["ReadFrame"];
     };
     responses: never;
     parameters: never;
@@ -342,6 +371,7 @@ export type MemberChanged = components['schemas']['MemberChanged'];
 export type MessageDeleted = components['schemas']['MessageDeleted'];
 export type MessageFrame = components['schemas']['MessageFrame'];
 export type MessageUpdated = components['schemas']['MessageUpdated'];
+export type NotifyFrame = components['schemas']['NotifyFrame'];
 export type Pong = components['schemas']['Pong'];
 export type Presence = components['schemas']['Presence'];
 export type ReactionFrame = components['schemas']['ReactionFrame'];
