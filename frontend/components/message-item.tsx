@@ -3,8 +3,12 @@ import { memo, useState } from "react";
 import { describeError } from "../lib/api-error";
 import type { Message } from "../lib/api-types";
 import { formatFullTime, formatMessageTime } from "../lib/format-time";
+import { mentionsMe } from "../lib/mentions";
+import { AttachmentList } from "./attachment-list";
+import { MessageBody } from "./message-body";
 import { MessageEditForm } from "./message-edit-form";
 import { ReactionBar } from "./reaction-bar";
+import { ReplyQuote } from "./reply-quote";
 
 interface MessageItemProps {
   message: Message;
@@ -15,16 +19,39 @@ interface MessageItemProps {
   onReact?(messageId: number, emoji: string, on: boolean): Promise<void>;
   /** The message a search result jumped to. */
   highlighted?: boolean;
+  /** The reader, whose own @mentions are marked (and the whole message when it names them). */
+  currentUsername?: string;
+  currentUserId?: number;
+  /** Starts a reply to this message (the composer shows it). */
+  onReply?(message: Message): void;
+  /** Shows the message a reply answers. */
+  onOpenOriginal?(messageId: number): void;
+  /** One of the message's images would not load (its URL may have expired). */
+  onFileError?(messageId: number): void;
 }
 
 type Mode = "view" | "editing" | "confirmDelete";
 
-function MessageItemView({ message, own, onEdit, onDelete, onReact, highlighted = false }: MessageItemProps) {
+function MessageItemView({
+  message,
+  own,
+  onEdit,
+  onDelete,
+  onReact,
+  highlighted = false,
+  currentUsername,
+  currentUserId,
+  onReply,
+  onOpenOriginal,
+  onFileError,
+}: MessageItemProps) {
   const [mode, setMode] = useState<Mode>("view");
   const [error, setError] = useState<string | null>(null);
   const [picking, setPicking] = useState(false);
   const canChange = own && !message.deleted;
   const canReact = !message.deleted && onReact !== undefined;
+  const canReply = !message.deleted && onReply !== undefined;
+  const forMe = !message.deleted && mentionsMe(message, currentUserId);
 
   const confirmDelete = async () => {
     try {
@@ -37,9 +64,11 @@ function MessageItemView({ message, own, onEdit, onDelete, onReact, highlighted 
 
   return (
     <li
-      className={`message${own ? " own" : ""}${highlighted ? " highlighted" : ""}`}
+      className={`message${own ? " own" : ""}${highlighted ? " highlighted" : ""}${forMe ? " mentions-me" : ""}`}
       data-message-id={message.id}
       aria-current={highlighted ? "true" : undefined}
+      // The message jumped to takes the focus (see MessageList), so a keyboard user is there too.
+      tabIndex={highlighted ? -1 : undefined}
     >
       <div className="message-meta">
         <span className="message-sender">{message.sender.username}</span>
@@ -47,18 +76,34 @@ function MessageItemView({ message, own, onEdit, onDelete, onReact, highlighted 
           {formatMessageTime(message.created_at)}
         </time>
         {message.edited_at && !message.deleted && <span className="muted">(edited)</span>}
-        {canReact && (
-          <button
-            type="button"
-            className="reaction-add"
-            aria-label="Add reaction"
-            aria-expanded={picking}
-            onClick={() => setPicking((open) => !open)}
-          >
-            <span aria-hidden="true">☺+</span>
-          </button>
+        {forMe && <span className="visually-hidden">(mentions you)</span>}
+        {(canReply || canReact) && (
+          <span className="message-tools">
+            {canReply && (
+              <button
+                type="button"
+                className="message-reply"
+                aria-label={`Reply to ${message.sender.username}`}
+                onClick={() => onReply?.(message)}
+              >
+                <span aria-hidden="true">↩</span> Reply
+              </button>
+            )}
+            {canReact && (
+              <button
+                type="button"
+                className="reaction-add"
+                aria-label="Add reaction"
+                aria-expanded={picking}
+                onClick={() => setPicking((open) => !open)}
+              >
+                <span aria-hidden="true">☺+</span>
+              </button>
+            )}
+          </span>
         )}
       </div>
+      {message.reply_to && !message.deleted && <ReplyQuote reply={message.reply_to} onOpen={onOpenOriginal} />}
       {mode === "editing" ? (
         <MessageEditForm
           initial={message.body}
@@ -71,8 +116,17 @@ function MessageItemView({ message, own, onEdit, onDelete, onReact, highlighted 
       ) : message.deleted ? (
         <p className="message-body deleted">This message was deleted.</p>
       ) : (
-        // Rendered as a text node: whatever the body holds is shown, never interpreted as HTML.
-        <p className="message-body">{message.body}</p>
+        // Safe Markdown (bold, code, quotes, lists, http/mailto links): never interpreted as HTML.
+        <MessageBody
+          body={message.body}
+          currentUsername={currentUsername}
+          currentUserId={currentUserId}
+          mentions={message.mentions}
+          mentionsEveryone={message.mentions_everyone}
+        />
+      )}
+      {!message.deleted && message.attachments.length > 0 && (
+        <AttachmentList attachments={message.attachments} onBroken={onFileError ? () => onFileError(message.id) : undefined} />
       )}
       {canReact && (
         <ReactionBar

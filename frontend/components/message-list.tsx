@@ -1,6 +1,6 @@
 import { Fragment, useEffect, useLayoutEffect, useRef } from "react";
 
-import type { UserPublic } from "../lib/api-types";
+import type { Message, UserPublic } from "../lib/api-types";
 import type { MessageListState } from "../lib/message-list";
 import { MessageItem } from "./message-item";
 import { OutgoingItem } from "./outgoing-item";
@@ -23,8 +23,16 @@ interface MessageListProps {
   onSeen?(messageId: number): void;
   /** "New messages" goes above this one. */
   dividerId?: number | null;
-  /** The message jumped to: scrolled into view and highlighted. */
+  /** The message jumped to: scrolled into view, highlighted and focused. */
   highlightId?: number | null;
+  /** Changes to bring the same message into view again (a second jump to it). */
+  highlightKey?: number;
+  /** Starts a reply to a message. */
+  onReply?(message: Message): void;
+  /** Shows the message a reply answers. */
+  onOpenOriginal?(messageId: number): void;
+  /** An image of a message would not load (its URL may have expired). */
+  onFileError?(messageId: number): void;
   /** After a jump: load the next page towards the newest, or go straight to the newest. */
   onLoadNewer?(): void;
   onJumpToLatest?(): void;
@@ -42,14 +50,19 @@ export function MessageList({
   onSeen,
   dividerId = null,
   highlightId = null,
+  highlightKey = 0,
   onLoadNewer,
   onJumpToLatest,
+  onReply,
+  onOpenOriginal,
+  onFileError,
 }: MessageListProps) {
   const ref = useRef<HTMLDivElement>(null);
   // Geometry as of the last scroll or render, i.e. before the DOM change being laid out.
   const before = useRef({ scrollTop: 0, scrollHeight: 0, firstId: 0, outbox: 0 });
   const stickToBottom = useRef(highlightId === null);
-  const shownTarget = useRef<"none" | "highlight" | "divider">("none");
+  /** What was brought into view: nothing yet, the divider, or a jump (`id:key`). */
+  const shownTarget = useRef<string>("none");
   const onSeenRef = useRef(onSeen);
   useEffect(() => {
     onSeenRef.current = onSeen;
@@ -74,26 +87,27 @@ export function MessageList({
     before.current = { scrollTop: el.scrollTop, scrollHeight: el.scrollHeight, firstId, outbox: list.outbox.length };
   }, [firstId, lastKey, list.loaded, list.outbox.length, list.hasNewer]);
 
-  // Once: bring the message jumped to, or else the first unread one, into view.
+  // Once per jump: bring the message jumped to into view (and give it the focus); without one,
+  // once, the first unread one.
+  const jumpKey = highlightId !== null ? `${highlightId}:${highlightKey}` : null;
   useLayoutEffect(() => {
     const el = ref.current;
-    if (!el || shownTarget.current === "highlight") return;
-    const target = highlightId ?? (shownTarget.current === "none" ? dividerId : null);
-    if (target === null) return;
-    const item = el.querySelector<HTMLElement>(
-      highlightId !== null ? `[data-message-id="${target}"]` : ".unread-divider",
-    );
+    if (!el) return;
+    if (jumpKey === null ? shownTarget.current !== "none" : shownTarget.current === jumpKey) return;
+    if (jumpKey === null && dividerId === null) return;
+    const item = el.querySelector<HTMLElement>(jumpKey !== null ? `[data-message-id="${highlightId}"]` : ".unread-divider");
     if (!item) return;
-    shownTarget.current = highlightId !== null ? "highlight" : "divider";
+    shownTarget.current = jumpKey ?? "divider";
     const box = el.getBoundingClientRect();
     const at = item.getBoundingClientRect();
-    if (highlightId !== null || at.top < box.top) {
+    if (jumpKey !== null || at.top < box.top) {
       // The divider only moves the view when it is above it: all unread in view stays put.
-      item.scrollIntoView?.({ block: highlightId !== null ? "center" : "start" });
+      item.scrollIntoView?.({ block: jumpKey !== null ? "center" : "start" });
+      if (jumpKey !== null) item.focus({ preventScroll: true });
       stickToBottom.current = false;
       before.current = { ...before.current, scrollTop: el.scrollTop, scrollHeight: el.scrollHeight };
     }
-  }, [highlightId, dividerId, lastKey]);
+  }, [jumpKey, highlightId, dividerId, lastKey, firstId]);
 
   // The list's box changes size (phone rotation, composer growing, a banner): whoever was
   // reading the newest messages keeps seeing them.
@@ -184,6 +198,11 @@ export function MessageList({
                 onDelete={onDelete}
                 onReact={onReact}
                 highlighted={message.id === highlightId}
+                currentUsername={me.username}
+                currentUserId={me.id}
+                onReply={onReply}
+                onOpenOriginal={onOpenOriginal}
+                onFileError={onFileError}
               />
             </Fragment>
           ))}

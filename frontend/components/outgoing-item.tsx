@@ -1,5 +1,8 @@
 import type { OutgoingMessage } from "../lib/message-list";
+import { formatBytes } from "../lib/draft";
 import { formatMessageTime } from "../lib/format-time";
+import { MessageBody } from "./message-body";
+import { ReplyQuote } from "./reply-quote";
 
 interface OutgoingItemProps {
   item: OutgoingMessage;
@@ -18,7 +21,18 @@ export function OutgoingItem({ item, username, onRetry, onDiscard }: OutgoingIte
         <time dateTime={item.createdAt}>{formatMessageTime(item.createdAt)}</time>
         <span className={failed ? "delivery failed" : "delivery"}>{failed ? "Not sent" : "Sending…"}</span>
       </div>
-      <p className="message-body">{item.body}</p>
+      {item.replyTo && <ReplyQuote reply={item.replyTo} />}
+      {/* As it will look once sent (the reader's own name is never a mention of them). */}
+      <MessageBody body={item.body} />
+      {item.attachments.length > 0 && (
+        <ul className="attachments" aria-label="Files">
+          {item.attachments.map((file) => (
+            <li key={file.id} className="attachment attachment-file">
+              <span aria-hidden="true">📎</span> {file.name} <span className="muted">({formatBytes(file.size)})</span>
+            </li>
+          ))}
+        </ul>
+      )}
       {failed && (
         <div className="message-actions">
           {item.error && <span className="field-error">{item.error}</span>}

@@ -2,18 +2,19 @@ import { useState } from "react";
 
 import { describeError } from "../lib/api-error";
 import type { Reaction } from "../lib/api-types";
-import { QUICK_REACTIONS, reactionLabel } from "../lib/reactions";
+import { reactionLabel } from "../lib/reactions";
+import { EmojiPicker } from "./emoji-picker";
 
 interface ReactionBarProps {
   messageId: number;
   reactions: readonly Reaction[];
-  /** The palette is open (opened from the message's "Add reaction" button). */
+  /** The emoji picker is open (opened from the message's "Add reaction" button). */
   picking: boolean;
   onPicked(): void;
   onReact(messageId: number, emoji: string, on: boolean): Promise<void>;
 }
 
-/** A message's reactions (press one to join or leave it) and, when open, the palette. */
+/** A message's reactions (press one to join or leave it) and, when open, the emoji picker. */
 export function ReactionBar({ messageId, reactions, picking, onPicked, onReact }: ReactionBarProps) {
   const [error, setError] = useState<string | null>(null);
   if (reactions.length === 0 && !picking && !error) return null;
@@ -44,22 +45,12 @@ export function ReactionBar({ messageId, reactions, picking, onPicked, onReact }
         </button>
       ))}
       {picking && (
-        <div className="reaction-picker" role="group" aria-label="Pick a reaction">
-          {QUICK_REACTIONS.map((emoji) => {
-            const mine = reactions.some((r) => r.emoji === emoji && r.me);
-            return (
-              <button
-                key={emoji}
-                type="button"
-                aria-label={`React with ${emoji}`}
-                aria-pressed={mine}
-                onClick={() => void toggle(emoji, !mine)}
-              >
-                {emoji}
-              </button>
-            );
-          })}
-        </div>
+        <EmojiPicker
+          label="Pick a reaction"
+          // An emoji already mine is taken back, as pressing its chip would.
+          onPick={(emoji) => void toggle(emoji, !reactions.some((r) => r.emoji === emoji && r.me))}
+          onClose={onPicked}
+        />
       )}
       {error && (
         <p className="field-error" role="alert">

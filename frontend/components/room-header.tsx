@@ -1,6 +1,8 @@
-import { useEffect, useRef } from "react";
+import { useEffect, useId, useRef, useState } from "react";
 
-import type { Room } from "../lib/api-types";
+import { describeError } from "../lib/api-error";
+import type { NotifyLevel, Room } from "../lib/api-types";
+import { NOTIFY_LEVELS } from "../lib/notifications";
 import type { ConnectionStatus } from "../lib/app-socket";
 import { ConfirmAction } from "./confirm-action";
 import { ConnectionBadge } from "./connection-badge";
@@ -18,6 +20,9 @@ interface RoomHeaderProps {
   /** Take the focus on mounting (the room the person was in went away). */
   focusTitle?: boolean;
   onTitleFocused?(): void;
+  /** What the person is notified of here; absent: no setting shown. */
+  notify?: NotifyLevel;
+  onNotifyChange?(level: NotifyLevel): Promise<void>;
 }
 
 export function RoomHeader({
@@ -30,6 +35,8 @@ export function RoomHeader({
   onLeave,
   focusTitle = false,
   onTitleFocused,
+  notify,
+  onNotifyChange,
 }: RoomHeaderProps) {
   const title = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -65,6 +72,7 @@ export function RoomHeader({
       </div>
       <div className="room-header-actions">
         <ConnectionBadge status={status} />
+        {notify && onNotifyChange && <NotifySetting level={notify} onChange={onNotifyChange} />}
         {canEdit && (
           <button type="button" aria-expanded={settingsOpen} aria-controls="room-settings" onClick={onToggleSettings}>
             Room settings
@@ -85,5 +93,40 @@ export function RoomHeader({
         />
       </div>
     </div>
+  );
+}
+
+/** The room's notification setting: every message, mentions only, or none. */
+function NotifySetting({ level, onChange }: { level: NotifyLevel; onChange(level: NotifyLevel): Promise<void> }) {
+  const id = useId();
+  const [error, setError] = useState<string | null>(null);
+  return (
+    <span className="notify-setting">
+      <label htmlFor={id}>
+        <span aria-hidden="true">{level === "muted" ? "🔕" : "🔔"}</span>
+        <span className="visually-hidden">Notifications for this room</span>
+      </label>
+      <select
+        id={id}
+        value={level}
+        title="Notifications for this room"
+        aria-describedby={error ? `${id}-error` : undefined}
+        onChange={(event) => {
+          setError(null);
+          onChange(event.target.value as NotifyLevel).catch((err: unknown) => setError(describeError(err)));
+        }}
+      >
+        {NOTIFY_LEVELS.map((option) => (
+          <option key={option.level} value={option.level}>
+            {option.label}
+          </option>
+        ))}
+      </select>
+      {error && (
+        <span id={`${id}-error`} className="field-error" role="alert">
+          {error}
+        </span>
+      )}
+    </span>
   );
 }

@@ -5,7 +5,9 @@ import { describeError } from "../lib/api-error";
 import type { Room, UserPublic } from "../lib/api-types";
 import { unreadBadge } from "../lib/read-state";
 import { groupRooms } from "../lib/room-list";
+import { notifyLevel } from "../lib/notifications";
 import { CreateRoomForm } from "./create-room-form";
+import { NotificationControls } from "./notification-controls";
 import { PeopleSearch, type PeoplePage } from "./people-search";
 
 interface RoomListProps {
@@ -77,6 +79,7 @@ export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate, me
         </p>
       )}
       <CreateRoomForm onCreate={onCreate} />
+      <NotificationControls />
     </nav>
   );
 }
@@ -84,6 +87,8 @@ export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate, me
 function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; onNavigate?(): void }) {
   // The room being read counts as read: its own badge would only flicker as messages arrive.
   const unread = active ? 0 : room.unread_count;
+  const mentions = active ? 0 : (room.mention_count ?? 0);
+  const muted = notifyLevel(room) === "muted";
   return (
     <li>
       <Link
@@ -99,7 +104,21 @@ function RoomLink({ room, active, onNavigate }: { room: Room; active: boolean; o
           ) : (
             room.is_private && <span className="visually-hidden"> (private)</span>
           )}
+          {muted && (
+            <span className="room-muted" title="Notifications muted">
+              {" "}
+              <span aria-hidden="true">🔕</span>
+              <span className="visually-hidden">(muted)</span>
+            </span>
+          )}
         </span>
+        {mentions > 0 && (
+          <span className="mention-badge" data-testid="mention-count" title={mentions === 1 ? "1 mention" : `${mentions} mentions`}>
+            <span aria-hidden="true">@</span>
+            {unreadBadge(mentions)}
+            <span className="visually-hidden">{mentions === 1 ? " mention" : " mentions"}</span>
+          </span>
+        )}
         {unread > 0 && (
           <span className="unread-badge" data-testid="unread-count">
             {unreadBadge(unread)}

@@ -1,8 +1,10 @@
-import { useCallback, useState } from "react";
+import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 
-import type { Room, User } from "../lib/api-types";
+import type { Message, NotifyLevel, Room, User } from "../lib/api-types";
 import { useAppConnection } from "../lib/app-connection";
+import { notifyLevel } from "../lib/notifications";
 import { firstUnreadId } from "../lib/read-state";
+import { useDraft } from "../lib/use-draft";
 import { useMembers } from "../lib/use-members";
 import { useReadMarker } from "../lib/use-read-marker";
 import { useRoomChannel } from "../lib/use-room-channel";
@@ -23,6 +25,8 @@ interface RoomViewProps {
   onLeave(room: Room): Promise<void>;
   /** Open around this message (a search result) instead of at the newest. */
   focusMessageId?: number | null;
+  /** Opens this room at a message that is not loaded (the original of a reply). */
+  onOpenMessage?(messageId: number): void;
   /** Something the page has to say above the room (why the previous room went away). */
   notice?: string | null;
   /** Move the focus to the room's title once shown. */
@@ -37,6 +41,7 @@ export function RoomView({
   onMessagePerson,
   onLeave,
   focusMessageId = null,
+  onOpenMessage,
   notice = null,
   focusTitle = false,
   onTitleFocused,
@@ -48,6 +53,18 @@ export function RoomView({
   // Someone the member list does not know wrote or typed: they joined since it was read.
   const view = useRoomChannel(room.id, { focusMessageId, onRead: marker.noteServer, onActive: members.noteSender });
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const draft = useDraft(room.id, api);
+  const { startReply, cancelReply, addFiles, removeFile, retryFile, takeForSend } = draft;
+  /** The message shown highlighted: the one the room opened at, then the originals of replies
+   *  jumped to (`key` changes to bring the same one into view again). */
+  const [jump, setJump] = useState<{ id: number; key: number } | null>(focusMessageId !== null ? { id: focusMessageId, key: 0 } : null);
+  const [focusRequest, setFocusRequest] = useState(0);
+  const [dragging, setDragging] = useState(false);
+  const dragDepth = useRef(0);
+  const listRef = useRef(view.list);
+  useEffect(() => {
+    listRef.current = view.list;
+  });
 
   const manager = room.owner_id === me.id || me.role === "admin";
   const canEdit = manager && !room.is_direct;
@@ -74,6 +91,77 @@ export function RoomView({
     [api, room.id, dispatchApp],
   );
 
+  const setNotify = useCallback(
+    async (level: NotifyLevel) => {
+      const was = notifyLevel(room);
+      dispatchApp({ type: "notifySet", roomId: room.id, level });
+      try {
+        const answer = await api.rooms.setNotify(room.id, level);
+        dispatchApp({ type: "notifySet", roomId: room.id, level: answer.notify ?? level });
+      } catch (error) {
+        dispatchApp({ type: "notifySet", roomId: room.id, level: was });
+        throw error;
+      }
+    },
+    [api, room, dispatchApp],
+  );
+
+  const { send: sendMessage } = view;
+  const send = useCallback((body: string) => sendMessage(body, takeForSend()), [sendMessage, takeForSend]);
+
+  const reply = useCallback(
+    (message: Message) => {
+      startReply(message);
+      setFocusRequest((n) => n + 1);
+    },
+    [startReply],
+  );
+
+  /** The original of a reply: brought into view when loaded, else the room opens at it. */
+  const openOriginal = useCallback(
+    (messageId: number) => {
+      if (listRef.current.messages.some((m) => m.id === messageId)) {
+        setJump((held) => ({ id: messageId, key: (held?.key ?? 0) + 1 }));
+      } else {
+        onOpenMessage?.(messageId);
+      }
+    },
+    [onOpenMessage],
+  );
+
+  const people = useMemo(() => members.members?.map((m) => m.user) ?? [], [members.members]);
+  const closed = view.closedReason !== null;
+
+  // Files dragged over the room can be dropped anywhere on it.
+  const carriesFiles = (event: DragEvent) => event.dataTransfer.types.includes("Files");
+  const dropHandlers = closed
+    ? {}
+    : {
+        onDragEnter: (event: DragEvent) => {
+          if (!carriesFiles(event)) return;
+          dragDepth.current += 1;
+          setDragging(true);
+        },
+        onDragOver: (event: DragEvent) => {
+          if (!carriesFiles(event)) return;
+          event.preventDefault();
+          event.dataTransfer.dropEffect = "copy";
+        },
+        onDragLeave: (event: DragEvent) => {
+          if (!carriesFiles(event)) return;
+          dragDepth.current = Math.max(0, dragDepth.current - 1);
+          if (dragDepth.current === 0) setDragging(false);
+        },
+        onDrop: (event: DragEvent) => {
+          if (!carriesFiles(event)) return;
+          event.preventDefault();
+          dragDepth.current = 0;
+          setDragging(false);
+          const files = Array.from(event.dataTransfer.files);
+          if (files.length > 0) addFiles(files);
+        },
+      };
+
   // The divider marks what was unread when the room opened: up to the newest message then.
   const [ceiling, setCeiling] = useState<number | null>(null);
   const newest = view.list.messages.at(-1)?.id ?? 0;
@@ -84,7 +172,12 @@ export function RoomView({
 
   return (
     <div className="room">
-      <main className="room-main" aria-labelledby="room-title">
+      <main className="room-main" aria-labelledby="room-title" {...dropHandlers}>
+        {dragging && (
+          <div className="drop-overlay" aria-hidden="true">
+            Drop files to send them in {room.is_direct ? room.name : `#${room.name}`}
+          </div>
+        )}
         <RoomHeader
           room={room}
           memberCount={members.members?.length ?? room.member_count}
@@ -93,6 +186,8 @@ export function RoomView({
           settingsOpen={settingsOpen}
           onToggleSettings={() => setSettingsOpen((open) => !open)}
           onLeave={() => onLeave(room)}
+          notify={notifyLevel(room)}
+          onNotifyChange={setNotify}
           focusTitle={focusTitle}
           onTitleFocused={onTitleFocused}
         />
@@ -127,12 +222,30 @@ export function RoomView({
           onReact={view.react}
           onSeen={marker.seen}
           dividerId={dividerId}
-          highlightId={focusMessageId}
+          highlightId={jump?.id ?? null}
+          highlightKey={jump?.key ?? 0}
           onLoadNewer={view.loadNewer}
           onJumpToLatest={view.jumpToLatest}
+          onReply={closed ? undefined : reply}
+          onOpenOriginal={openOriginal}
+          onFileError={view.refreshFiles}
         />
         <TypingIndicator typists={view.typing} />
-        <Composer onSend={view.send} onTyping={view.notifyTyping} disabled={view.closedReason !== null} />
+        <Composer
+          onSend={send}
+          onTyping={view.notifyTyping}
+          disabled={closed}
+          members={people}
+          meId={me.id}
+          reply={draft.state.replyTo}
+          onCancelReply={cancelReply}
+          uploads={draft.state.uploads}
+          uploadNotice={draft.state.notice}
+          onAttach={addFiles}
+          onRemoveUpload={removeFile}
+          onRetryUpload={retryFile}
+          focusRequest={focusRequest}
+        />
       </main>
       <aside className="room-aside" aria-label="Room details">
         <MemberList

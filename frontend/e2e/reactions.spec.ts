@@ -19,9 +19,12 @@ test("a reaction is seen live by the other person, with counts and who reacted",
   const onAlice = messages(alice).getByRole("listitem").filter({ hasText: text });
   await expect(onBob).toBeVisible();
 
-  // Bob adds 🎉 from the palette; Alice sees it at once.
+  // Bob adds 🎉 from the emoji picker (laid over the page, not inside the message); Alice sees it at once.
   await onBob.getByRole("button", { name: "Add reaction" }).click();
-  await onBob.getByRole("button", { name: "React with 🎉" }).click();
+  const picker = bob.getByRole("dialog", { name: "Pick a reaction" });
+  await picker.getByRole("searchbox", { name: "Search emoji" }).fill("party popper");
+  await picker.getByRole("button", { name: "party popper", exact: true }).click();
+  await expect(picker).toBeHidden();
   await expect(onBob.getByRole("button", { name: "🎉 1 person, including you" })).toHaveAttribute("aria-pressed", "true");
   const aliceChip = onAlice.getByRole("button", { name: /^🎉 1 person$/ });
   await expect(aliceChip).toBeVisible();

@@ -27,6 +27,12 @@ export interface RefreshOptions {
   revokedReason?: SignOutReason;
 }
 
+export interface UploadOptions {
+  /** Bytes sent so far, of `total` (the whole request body). */
+  onProgress?(sent: number, total: number): void;
+  signal?: AbortSignal;
+}
+
 /** Runs `task` while holding a lock shared by every tab of this origin. */
 export type CrossTabLock = <T>(name: string, task: () => Promise<T>) => Promise<T>;
 
@@ -39,6 +45,8 @@ export interface ApiClientOptions {
   /** Refresh when the access token has less than this left (ms). */
   refreshMarginMs?: number;
   lock?: CrossTabLock;
+  /** Makes the XMLHttpRequest of an upload (fetch cannot report upload progress). */
+  xhr?: () => XMLHttpRequest;
 }
 
 /** `reason` is set when the session ended because the server refused it (null otherwise). */
@@ -65,6 +73,7 @@ export class ApiClient {
   private readonly now: () => number;
   private readonly refreshMarginMs: number;
   private readonly lock: CrossTabLock;
+  private readonly xhr: () => XMLHttpRequest;
 
   private access: { token: string; expiresAt: number } | null = null;
   /** The single in-flight refresh every caller awaits. */
@@ -82,6 +91,7 @@ export class ApiClient {
     this.now = options.now ?? Date.now;
     this.refreshMarginMs = options.refreshMarginMs ?? DEFAULT_REFRESH_MARGIN_MS;
     this.lock = options.lock ?? webLock;
+    this.xhr = options.xhr ?? (() => new XMLHttpRequest());
   }
 
   // ---- session --------------------------------------------------------------------
@@ -244,6 +254,71 @@ export class ApiClient {
 
   delete<T = void>(path: string): Promise<T> {
     return this.request<T>("DELETE", path);
+  }
+
+  /**
+   * POSTs a multipart body with progress (an XMLHttpRequest: fetch cannot tell how much of a
+   * request went out), bearer auth, one retry after a refresh on 401, and errors as ApiError
+   * like every other call. An aborted upload rejects with an AbortError.
+   */
+  async upload<T>(path: string, form: FormData, options: UploadOptions = {}): Promise<T> {
+    const token = await this.getAccessToken();
+    let res = await this.sendXhr(path, form, token, options);
+    if (res.status === 401) {
+      const current = this.access?.token;
+      const fresh = current && current !== token ? current : await this.refresh();
+      res = await this.sendXhr(path, form, fresh, options);
+    }
+    if (!res.ok) {
+      const error = await errorFromResponse(res);
+      const reason = signOutReasonOfError(error);
+      if (reason) this.forget(reason);
+      throw error;
+    }
+    const text = await res.text();
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  private sendXhr(path: string, form: FormData, token: string, options: UploadOptions): Promise<Response> {
+    return new Promise<Response>((resolve, reject) => {
+      const { signal, onProgress } = options;
+      if (signal?.aborted) {
+        reject(new DOMException("The upload was cancelled.", "AbortError"));
+        return;
+      }
+      const xhr = this.xhr();
+      const onAbort = () => xhr.abort();
+      xhr.open("POST", this.url(path));
+      xhr.setRequestHeader("Accept", "application/json");
+      xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+      xhr.upload.onprogress = (event) => {
+        if (event.lengthComputable) onProgress?.(event.loaded, event.total);
+      };
+      xhr.onload = () => {
+        signal?.removeEventListener("abort", onAbort);
+        const headers = new Headers();
+        for (const name of ["Content-Type", "Retry-After"]) {
+          const value = xhr.getResponseHeader(name);
+          if (value !== null) headers.set(name, value);
+        }
+        const status = xhr.status;
+        if (status < 200 || status > 599) {
+          reject(networkError(new Error(`upload answered ${status}`)));
+          return;
+        }
+        resolve(new Response(status === 204 ? null : xhr.responseText, { status, statusText: xhr.statusText, headers }));
+      };
+      xhr.onerror = () => {
+        signal?.removeEventListener("abort", onAbort);
+        reject(networkError(new Error("upload failed")));
+      };
+      xhr.onabort = () => {
+        signal?.removeEventListener("abort", onAbort);
+        reject(new DOMException("The upload was cancelled.", "AbortError"));
+      };
+      signal?.addEventListener("abort", onAbort);
+      xhr.send(form);
+    });
   }
 
   private async send(

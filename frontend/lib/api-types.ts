@@ -17,6 +17,11 @@ export type RoomMember = Schemas["MemberOut"];
 /** `reactions` come in order of first use; `me` is always false in broadcast frames. */
 export type Message = Schemas["MessageOut"];
 export type Reaction = Schemas["ReactionOut"];
+/** The message a reply answers: its sender and first 200 characters (empty once deleted). */
+export type ReplyTo = Schemas["ReplyOut"];
+/** A file sent with a message; `url` and `thumbnail_url` are signed and expire (fetch again). */
+export type Attachment = Schemas["AttachmentOut"];
+export type NotifyLevel = Schemas["NotifySetting"]["level"];
 /** A signed-in device (one refresh-token family). */
 export type Session = Schemas["SessionOut"];
 export type Page = Schemas["Page"];

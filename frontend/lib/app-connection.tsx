@@ -17,6 +17,9 @@ import { signOutReasonOfClose } from "./sign-out-reason";
 /** Frames about one room (and those about every room: hello, a gap or error naming none). */
 export type RoomListener = (frame: ServerFrame) => void;
 
+/** Every frame, with the state as it was before the frame was applied. */
+export type FrameListener = (frame: ServerFrame, before: AppState) => void;
+
 export interface AppConnection {
   api: ChatApi;
   status: ConnectionStatus;
@@ -27,6 +30,8 @@ export interface AppConnection {
   subscribe(roomId: number, listener: RoomListener): () => void;
   /** Listens to presence frames (someone came online or went offline); returns the way to stop. */
   subscribePresence(listener: (frame: FrameOf<"presence">) => void): () => void;
+  /** Listens to every frame (notifications); returns the way to stop. */
+  subscribeAll(listener: FrameListener): () => void;
   /** Applies what an HTTP answer said (joined, left, renamed). */
   dispatch(action: AppAction): void;
   /** Why the room list could not be read, if it could not. */
@@ -54,6 +59,7 @@ export function AppConnectionProvider({ user, api = defaultApi, createSocket, or
   const stateRef = useRef(state);
   const listeners = useRef(new Map<number, Set<RoomListener>>());
   const presenceListeners = useRef(new Set<(frame: FrameOf<"presence">) => void>());
+  const frameListeners = useRef(new Set<FrameListener>());
   const userId = user?.id ?? null;
 
   useEffect(() => {
@@ -99,11 +105,16 @@ export function AppConnectionProvider({ user, api = defaultApi, createSocket, or
 
     const onFrame = (frame: ServerFrame) => {
       // Decided on the state before the frame; the reducer then applies it.
-      const stale = refreshFor(stateRef.current, frame);
+      const before = stateRef.current;
+      const stale = refreshFor(before, frame);
       if (stale === "all") void reloadAll();
       else for (const roomId of stale) refreshRoom(roomId);
       dispatch({ type: "frame", frame });
+      // Until the render, stateRef holds the state before the frame: the next frame of the same
+      // task must see this one applied (a copy of a message is then not counted twice).
+      stateRef.current = appReducer(before, { type: "frame", frame });
       deliver(frame);
+      for (const listener of [...frameListeners.current]) listener(frame, before);
     };
 
     // The public rooms to join, and the person's rooms until the socket's hello says them. No
@@ -185,9 +196,16 @@ export function AppConnectionProvider({ user, api = defaultApi, createSocket, or
     };
   }, []);
 
+  const subscribeAll = useCallback((listener: FrameListener) => {
+    frameListeners.current.add(listener);
+    return () => {
+      frameListeners.current.delete(listener);
+    };
+  }, []);
+
   const value = useMemo<AppConnection>(
-    () => ({ api, status, state, send, subscribe, subscribePresence, dispatch, error }),
-    [api, status, state, send, subscribe, subscribePresence, error],
+    () => ({ api, status, state, send, subscribe, subscribePresence, subscribeAll, dispatch, error }),
+    [api, status, state, send, subscribe, subscribePresence, subscribeAll, error],
   );
   return <AppConnectionContext.Provider value={value}>{children}</AppConnectionContext.Provider>;
 }

@@ -5,6 +5,7 @@
 // rename), so that the list follows at once even before the socket's word arrives.
 
 import type { Room, ServerFrame, UserPublic } from "./api-types";
+import { mentionsMe } from "./mentions";
 import { replaceRoom } from "./room-list";
 
 export type RemovalReason = "left" | "removed" | "deleted";
@@ -35,7 +36,9 @@ export type AppAction =
   /** An HTTP answer changed a room (rename, topic). */
   | { type: "roomChanged"; room: Room }
   /** The person left a room over HTTP. */
-  | { type: "roomLeft"; roomId: number };
+  | { type: "roomLeft"; roomId: number }
+  /** The person's notification setting of a room (the answer to their PUT). */
+  | { type: "notifySet"; roomId: number; level: NonNullable<Room["notify"]> };
 
 export function initialAppState(me: UserPublic | null = null): AppState {
   return { me, rooms: null, joinable: [], synced: false, online: {}, lastRemoved: null };
@@ -76,18 +79,25 @@ function removed(state: AppState, roomId: number, reason: RemovalReason): AppSta
     ...state,
     rooms: state.rooms.filter((r) => r.id !== roomId),
     joinable: rejoinable
-      ? replaceRoom(state.joinable, { ...room, joined: false, unread_count: 0, member_count: Math.max(0, room.member_count - 1) })
+      ? replaceRoom(state.joinable, { ...room, joined: false, unread_count: 0, mention_count: 0, member_count: Math.max(0, room.member_count - 1) })
       : state.joinable,
     lastRemoved: { roomId, name: room.name, reason },
   };
 }
 
 /** Counts a message into its room: once (replays and copies of ones counted change nothing),
- *  and as unread only when it is someone else's, after the marker, and not deleted. */
+ *  and as unread only when it is someone else's, after the marker, and not deleted; as a
+ *  mention too when it names the person (or reaches everyone). */
 function counted(state: AppState, room: Room, message: Extract<ServerFrame, { type: "message" }>["message"]): Room {
   if (message.id <= (room.last_message_id ?? 0)) return room;
   const unread = message.sender.id !== state.me?.id && !message.deleted && message.id > (room.last_read_id ?? 0);
-  return { ...room, last_message_id: message.id, unread_count: room.unread_count + (unread ? 1 : 0) };
+  const mention = unread && mentionsMe(message, state.me?.id);
+  return {
+    ...room,
+    last_message_id: message.id,
+    unread_count: room.unread_count + (unread ? 1 : 0),
+    mention_count: (room.mention_count ?? 0) + (mention ? 1 : 0),
+  };
 }
 
 function applyFrame(state: AppState, frame: ServerFrame): AppState {
@@ -127,8 +137,15 @@ function applyFrame(state: AppState, frame: ServerFrame): AppState {
         // Read up to the newest: nothing is left. Read part of the way: the count is fetched
         // again (refreshFor), as the socket cannot know who wrote what lies between.
         const all = frame.message_id >= (room.last_message_id ?? 0);
-        return { ...room, last_read_id: frame.message_id, unread_count: all ? 0 : room.unread_count };
+        return {
+          ...room,
+          last_read_id: frame.message_id,
+          unread_count: all ? 0 : room.unread_count,
+          mention_count: all ? 0 : room.mention_count,
+        };
       });
+    case "notify":
+      return changeRoom(state, frame.room_id, (room) => (room.notify === frame.level ? room : { ...room, notify: frame.level }));
     case "member_changed":
       return changeRoom(state, frame.room_id, (room) => ({
         ...room,
@@ -167,6 +184,8 @@ export function appReducer(state: AppState, action: AppAction): AppState {
       return changeRoom(state, action.room.id, (held) => ({ ...held, name: action.room.name, topic: action.room.topic }));
     case "roomLeft":
       return removed(state, action.roomId, "left");
+    case "notifySet":
+      return changeRoom(state, action.roomId, (room) => (room.notify === action.level ? room : { ...room, notify: action.level }));
   }
 }
 
@@ -185,7 +204,8 @@ export function refreshFor(state: AppState, frame: ServerFrame): number[] | "all
       return frame.message_id >= (held.last_message_id ?? 0) ? [] : [frame.room_id];
     }
     case "message_deleted": {
-      // An unread message deleted: it no longer counts (whose it was, the frame does not say).
+      // An unread message deleted: it no longer counts, nor as a mention (whose it was and whom
+      // it named, the frame does not say).
       const held = room(frame.room_id);
       return held && held.unread_count > 0 && frame.message_id > (held.last_read_id ?? 0) ? [frame.room_id] : [];
     }
@@ -211,6 +231,7 @@ export function frameRoomId(frame: ServerFrame): number | null | undefined {
     case "room_updated":
     case "room_deleted":
     case "member_changed":
+    case "notify":
       return frame.room_id;
     case "room_added":
       return frame.room.id;

@@ -2,7 +2,7 @@
 // the route in the generated OpenAPI types (`Answer`): a route the backend drops or changes no
 // longer compiles here.
 
-import type { ApiClient } from "./api-client";
+import type { ApiClient, UploadOptions } from "./api-client";
 import type { Answer, Role } from "./api-types";
 
 export interface HistoryQuery {
@@ -16,6 +16,24 @@ export interface SearchQuery {
   /** Only messages with a smaller id: the next page of results (they come newest first). */
   before?: number;
   limit?: number;
+}
+
+/** What a message carries besides its text. */
+export interface MessageExtras {
+  /** The id of the message it answers (of the same room). */
+  replyTo?: number | null;
+  /** Ids of files uploaded to the room and not yet sent. */
+  attachments?: readonly number[];
+}
+
+/** The body of a send: `reply_to` and `attachments` only when there are some. */
+export function sendBody(body: string, clientId: string | undefined, extras: MessageExtras = {}) {
+  return {
+    body,
+    client_id: clientId,
+    ...(extras.replyTo ? { reply_to: extras.replyTo } : {}),
+    ...(extras.attachments && extras.attachments.length > 0 ? { attachments: [...extras.attachments] } : {}),
+  };
 }
 
 export function chatApi(client: ApiClient) {
@@ -61,13 +79,31 @@ export function chatApi(client: ApiClient) {
       /** Moves the read marker forward (the server ignores an older id). */
       markRead: (roomId: number, messageId: number) =>
         client.post(`/rooms/${roomId}/read`, { message_id: messageId }),
+      /** What the caller is notified of in the room, on every device. */
+      setNotify: (roomId: number, level: "all" | "mentions" | "muted") =>
+        client.request<Answer<"/rooms/{room_id}/notifications", "put">>("PUT", `/rooms/${roomId}/notifications`, {
+          json: { level },
+        }),
+    },
+
+    /** The caller's mentions across their rooms, newest first; `before`: the smallest id seen. */
+    mentions: (query: { before?: number; limit?: number } = {}) =>
+      client.get<Answer<"/mentions", "get">>("/mentions", { before: query.before, limit: query.limit }),
+
+    files: {
+      /** Uploads one file to a room (multipart, field `file`), to attach to a message. */
+      upload: (roomId: number, file: Blob, name: string, options: UploadOptions = {}) => {
+        const form = new FormData();
+        form.append("file", file, name);
+        return client.upload<Answer<"/rooms/{room_id}/files", "post">>(`/rooms/${roomId}/files`, form, options);
+      },
     },
 
     messages: {
       history: (roomId: number, query: HistoryQuery = {}) =>
         client.get<Answer<"/chat/history", "get">>("/chat/history", { room_id: roomId, ...query }),
-      send: (roomId: number, body: string, clientId?: string) =>
-        client.post<Answer<"/rooms/{room_id}/messages", "post">>(`/rooms/${roomId}/messages`, { body, client_id: clientId }),
+      send: (roomId: number, body: string, clientId?: string, extras: MessageExtras = {}) =>
+        client.post<Answer<"/rooms/{room_id}/messages", "post">>(`/rooms/${roomId}/messages`, sendBody(body, clientId, extras)),
       edit: (messageId: number, body: string) =>
         client.patch<Answer<"/messages/{message_id}", "patch">>(`/messages/${messageId}`, { body }),
       remove: (messageId: number) => client.delete(`/messages/${messageId}`),

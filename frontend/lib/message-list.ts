@@ -7,12 +7,16 @@
 // join it. After a jump to an older message (a search result) it is a window that ends before
 // the newest ("hasNewer"): live messages wait in `buffer` until paging forward reaches them.
 
-import type { Message, UserPublic } from "./api-types";
+import type { Attachment, Message, ReplyTo, UserPublic } from "./api-types";
 import { applyReactionChange, keepMyFlags, sameReactions } from "./reactions";
 
 export interface OutgoingMessage {
   clientId: string;
   body: string;
+  /** The message it answers (sent as `reply_to`), shown as it will be. */
+  replyTo: ReplyTo | null;
+  /** Files it carries (their ids are sent as `attachments`). */
+  attachments: Attachment[];
   /** When it was written, for the timestamp shown while it waits. */
   createdAt: string;
   status: "pending" | "failed";
@@ -52,7 +56,16 @@ export type MessageListAction =
   | { type: "received"; message: Message }
   | { type: "updated"; message: Message }
   | { type: "deleted"; messageId: number }
-  | { type: "sendStarted"; clientId: string; body: string; createdAt: string }
+  | {
+      type: "sendStarted";
+      clientId: string;
+      body: string;
+      createdAt: string;
+      replyTo?: ReplyTo | null;
+      attachments?: Attachment[];
+    }
+  /** A fresh copy of a message (its files' signed URLs had expired): attachments and quote. */
+  | { type: "refreshed"; message: Message }
   | { type: "sendFailed"; clientId: string; error: string }
   | { type: "retryStarted"; clientId: string }
   | { type: "discarded"; clientId: string }
@@ -237,6 +250,11 @@ export function messageListReducer(state: MessageListState, action: MessageListA
             ),
       );
 
+    case "refreshed":
+      return changeMessage(state, action.message.id, (held) =>
+        held.deleted ? held : { ...held, attachments: action.message.attachments, reply_to: action.message.reply_to },
+      );
+
     case "reactionsSet":
       return changeMessage(state, action.message.id, (held) => withReactions(held, action.message.reactions));
 
@@ -259,17 +277,35 @@ export function messageListReducer(state: MessageListState, action: MessageListA
       // picked up when that page loads.
       return changeMessage(state, action.message.id, (held) => updated(held, action.message));
 
-    case "deleted":
-      return changeMessage(state, action.messageId, (held) =>
-        held.deleted ? held : { ...held, body: "", deleted: true, reactions: [] },
+    case "deleted": {
+      const next = changeMessage(state, action.messageId, (held) =>
+        held.deleted ? held : { ...held, body: "", deleted: true, reactions: [], attachments: [] },
       );
+      // Replies quoting it now say that the original is gone.
+      const quoting = (m: Message) => m.reply_to?.id === action.messageId && !m.reply_to.deleted;
+      if (!next.messages.some(quoting)) return next;
+      return {
+        ...next,
+        messages: next.messages.map((m) =>
+          quoting(m) && m.reply_to ? { ...m, reply_to: { ...m.reply_to, deleted: true, snippet: "" } } : m,
+        ),
+      };
+    }
 
     case "sendStarted":
       return {
         ...state,
         outbox: [
           ...state.outbox,
-          { clientId: action.clientId, body: action.body, createdAt: action.createdAt, status: "pending", error: null },
+          {
+            clientId: action.clientId,
+            body: action.body,
+            createdAt: action.createdAt,
+            replyTo: action.replyTo ?? null,
+            attachments: action.attachments ?? [],
+            status: "pending",
+            error: null,
+          },
         ],
       };
 

@@ -4,9 +4,6 @@
 
 import type { Reaction, UserPublic } from "./api-types";
 
-/** The palette offered under each message; any other emoji of 1–32 characters works too. */
-export const QUICK_REACTIONS = ["👍", "❤️", "😂", "🎉", "😮", "😢", "🙏", "👀"] as const;
-
 /** Counts (and order) from `incoming`, `me` flags from `held`: for broadcast copies. */
 export function keepMyFlags(held: readonly Reaction[], incoming: readonly Reaction[]): Reaction[] {
   const mine = new Set(held.filter((r) => r.me).map((r) => r.emoji));

@@ -8,10 +8,10 @@
 import { useCallback, useRef, type Dispatch } from "react";
 
 import { describeError } from "./api-error";
-import type { ClientFrame } from "./api-types";
-import type { ChatApi } from "./chat-api";
+import type { Attachment, ClientFrame, ReplyTo } from "./api-types";
+import { sendBody, type ChatApi } from "./chat-api";
 import { newClientId } from "./client-id";
-import type { MessageListAction, MessageListState } from "./message-list";
+import type { MessageListAction, MessageListState, OutgoingMessage } from "./message-list";
 
 /** A sent frame with no echo after this long is marked failed, with a retry button. */
 export const SEND_TIMEOUT_MS = 10_000;
@@ -25,8 +25,17 @@ export interface OutboxOptions {
   sendFrame: (frame: ClientFrame) => boolean;
 }
 
+/** What goes with a message's text. */
+export interface SendExtras {
+  replyTo?: ReplyTo | null;
+  attachments?: Attachment[];
+}
+
+/** What is sent of an outgoing message (and sent again, the same, on a retry). */
+type Draft = Pick<OutgoingMessage, "body" | "replyTo" | "attachments">;
+
 export interface Outbox {
-  send(body: string): void;
+  send(body: string, extras?: SendExtras): void;
   retry(clientId: string): void;
   discard(clientId: string): void;
   /** The echo of a message sent with this client_id arrived. */
@@ -71,8 +80,9 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
   /** Over the socket when it is up (null: done); otherwise over HTTP (idempotent by client_id
    *  too), the promise settling with the answer. */
   const transmitNow = useCallback(
-    (clientId: string, body: string): Promise<void> | null => {
-      if (sendFrame({ type: "message", room_id: roomId, body, client_id: clientId })) {
+    (clientId: string, draft: Draft): Promise<void> | null => {
+      const extras = { replyTo: draft.replyTo?.id ?? null, attachments: draft.attachments.map((a) => a.id) };
+      if (sendFrame({ type: "message", room_id: roomId, ...sendBody(draft.body, clientId, extras) })) {
         awaitingEcho.current.push(clientId);
         sendTimers.current.set(
           clientId,
@@ -80,7 +90,7 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
         );
         return null;
       }
-      return api.messages.send(roomId, body, clientId).then(
+      return api.messages.send(roomId, draft.body, clientId, extras).then(
         (message) => {
           settle(clientId);
           dispatch({ type: "received", message });
@@ -92,11 +102,11 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
   );
 
   const transmit = useCallback(
-    (clientId: string, body: string) => {
+    (clientId: string, draft: Draft) => {
       const ahead = httpQueue.current;
       let link: Promise<void> | null;
       if (ahead === null) {
-        link = transmitNow(clientId, body);
+        link = transmitNow(clientId, draft);
         if (link === null) return;
       } else {
         // An earlier message is still on its way over HTTP: this one waits its turn (unless
@@ -104,7 +114,7 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
         link = ahead.then(() => {
           const item = current().outbox.find((o) => o.clientId === clientId);
           if (item?.status !== "pending") return;
-          return transmitNow(clientId, body) ?? undefined;
+          return transmitNow(clientId, draft) ?? undefined;
         });
       }
       viaHttp.current.add(clientId);
@@ -118,10 +128,11 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
   );
 
   const send = useCallback(
-    (body: string) => {
+    (body: string, extras: SendExtras = {}) => {
       const clientId = newClientId();
-      dispatch({ type: "sendStarted", clientId, body, createdAt: new Date().toISOString() });
-      transmit(clientId, body);
+      const draft: Draft = { body, replyTo: extras.replyTo ?? null, attachments: extras.attachments ?? [] };
+      dispatch({ type: "sendStarted", clientId, createdAt: new Date().toISOString(), ...draft });
+      transmit(clientId, draft);
     },
     [transmit, dispatch],
   );
@@ -131,7 +142,7 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
       const item = current().outbox.find((o) => o.clientId === clientId);
       if (!item) return;
       dispatch({ type: "retryStarted", clientId });
-      transmit(clientId, item.body);
+      transmit(clientId, item);
     },
     [transmit, current, dispatch],
   );
@@ -171,7 +182,7 @@ export function useOutbox(roomId: number, { api, dispatch, current, sendFrame }:
     for (const item of current().outbox) {
       if (item.status !== "pending" || viaHttp.current.has(item.clientId)) continue;
       settle(item.clientId);
-      transmit(item.clientId, item.body);
+      transmit(item.clientId, item);
     }
   }, [current, settle, transmit]);
 

@@ -15,7 +15,7 @@ import type { RemovalReason } from "./app-state";
 import type { ChatApi } from "./chat-api";
 import type { MessageListState } from "./message-list";
 import { typingReducer, type Typist } from "./presence";
-import { useOutbox } from "./use-outbox";
+import { useOutbox, type SendExtras } from "./use-outbox";
 import { useRoomHistory } from "./use-room-history";
 
 /** How long "X is typing…" stays without a new typing frame. */
@@ -44,7 +44,7 @@ export interface RoomChannelView {
   closedReason: string | null;
   /** The last problem worth telling the person about (failed load, server error frame). */
   notice: string | null;
-  send(body: string): void;
+  send(body: string, extras?: SendExtras): void;
   retry(clientId: string): void;
   discard(clientId: string): void;
   loadOlder(): void;
@@ -57,6 +57,9 @@ export interface RoomChannelView {
   remove(messageId: number): Promise<void>;
   /** Adds (`on`) or takes back one of the person's reactions. */
   react(messageId: number, emoji: string, on: boolean): Promise<void>;
+  /** A file of this message would not load (its signed URL expired): read the message again,
+   *  once, for fresh URLs. */
+  refreshFiles(messageId: number): void;
 }
 
 export interface UseRoomChannelOptions {
@@ -189,12 +192,30 @@ export function useRoomChannel(roomId: number, options: UseRoomChannelOptions = 
   }, [anyoneTyping]);
 
   const send = useCallback(
-    (body: string) => {
+    (body: string, extras?: SendExtras) => {
       // Writing from a window far back: the conversation (and this message) is at the newest.
       if (current().hasNewer) jumpToLatest();
-      sendNow(body);
+      sendNow(body, extras);
     },
     [current, jumpToLatest, sendNow],
+  );
+
+  // Messages read again for fresh file URLs: once each, so a file that is really gone does not
+  // make the page ask forever.
+  const refreshed = useRef(new Set<number>());
+  const refreshFiles = useCallback(
+    (messageId: number) => {
+      if (refreshed.current.has(messageId)) return;
+      refreshed.current.add(messageId);
+      api.messages.history(roomId, { before: messageId + 1, limit: 1 }).then(
+        (page) => {
+          const fresh = page.messages.find((m) => m.id === messageId);
+          if (fresh) dispatch({ type: "refreshed", message: fresh });
+        },
+        () => undefined, // the image keeps its fallback link
+      );
+    },
+    [api, roomId, dispatch],
   );
 
   const notifyTyping = useCallback(() => {
@@ -220,5 +241,6 @@ export function useRoomChannel(roomId: number, options: UseRoomChannelOptions = 
     edit: history.edit,
     remove: history.remove,
     react: history.react,
+    refreshFiles,
   };
 }

@@ -3,6 +3,7 @@ import { useRouter } from "next/router";
 import { useCallback, useMemo, useState } from "react";
 
 import { AppHeader } from "../components/app-header";
+import { MentionsPanel } from "../components/mentions-panel";
 import { PageStatus } from "../components/page-status";
 import { RoomList } from "../components/room-list";
 import { RoomView } from "../components/room-view";
@@ -119,6 +120,7 @@ export default function ChatPage() {
           {roomsOpen ? "Hide rooms" : "Show rooms"}
         </button>
         <SearchPanel rooms={rooms} onOpen={openResult} />
+        <MentionsPanel api={api} rooms={rooms} onOpen={openResult} />
       </AppHeader>
       <div className="chat-body">
         <RoomList
@@ -139,6 +141,7 @@ export default function ChatPage() {
             onMessagePerson={messagePerson}
             onLeave={leave}
             focusMessageId={focus}
+            onOpenMessage={(messageId) => void openRoom(room.id, messageId)}
             notice={notice}
             focusTitle={focusTitle}
             onTitleFocused={titleFocused}

@@ -69,7 +69,7 @@ describe("MessageList", () => {
   it("offers a retry for a failed send", async () => {
     const onRetry = vi.fn();
     const list = listState({
-      outbox: [{ clientId: "c-1", body: "hi", createdAt: "2026-01-01T00:00:00Z", status: "failed", error: "Slow down" }],
+      outbox: [{ clientId: "c-1", body: "hi", createdAt: "2026-01-01T00:00:00Z", replyTo: null, attachments: [], status: "failed", error: "Slow down" }],
     });
     render(<MessageList list={list} me={alice} {...messageListCallbacks} onRetry={onRetry} />);
     expect(screen.getByText("Not sent")).toBeInTheDocument();

@@ -85,7 +85,7 @@ describe("messageListReducer", () => {
       { type: "sendStarted", clientId: "c-1", body: "hello", createdAt: "2026-01-01T12:00:00Z" },
     ]);
     expect(pending.outbox).toEqual([
-      { clientId: "c-1", body: "hello", createdAt: "2026-01-01T12:00:00Z", status: "pending", error: null },
+      { clientId: "c-1", body: "hello", createdAt: "2026-01-01T12:00:00Z", replyTo: null, attachments: [], status: "pending", error: null },
     ]);
 
     const confirmed = messageListReducer(pending, {

@@ -51,6 +51,8 @@ export function room(id = 1, overrides: Partial<Room> = {}): Room {
     is_direct: false,
     topic: null,
     last_message_id: null,
+    mention_count: 0,
+    notify: "mentions",
     ...overrides,
   };
 }
