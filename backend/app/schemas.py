@@ -236,6 +236,11 @@ class MessageUpdate(BaseModel):
     body: MessageBody
 
 
+class ReactorsOut(BaseModel):
+    emoji: str
+    users: list[UserPublic] = Field(description="in the order they reacted")
+
+
 class ReactionOut(BaseModel):
     emoji: str
     count: int = Field(description="how many people reacted with this emoji")

@@ -49,6 +49,24 @@ async def test_a_reaction_is_counted_once_per_person_and_me_is_per_viewer(
     ]
 
 
+async def test_who_reacted_lists_people_per_emoji_for_members_only(
+    client: httpx.AsyncClient, alice: Account, bob: Account
+) -> None:
+    message = await new_message_id(client, alice, "who likes this?")
+    await react(client, bob, message, "👍")
+    await react(client, alice, message, "🎉")
+    await react(client, alice, message, "👍")
+    who = await client.get(f"/messages/{message}/reactions", headers=bob.headers)
+    assert who.status_code == 200
+    assert who.json() == [
+        {"emoji": "👍", "users": [{"id": bob.id, "username": "bob"}, {"id": alice.id, "username": "alice"}]},
+        {"emoji": "🎉", "users": [{"id": alice.id, "username": "alice"}]},
+    ]
+    private = await create_room(client, alice, "secret", private=True)
+    hidden = await new_message_id(client, alice, "members only", private["id"])
+    assert (await client.get(f"/messages/{hidden}/reactions", headers=bob.headers)).status_code == 404
+
+
 async def test_removing_is_idempotent_and_an_emoji_nobody_uses_disappears(
     client: httpx.AsyncClient, alice: Account, bob: Account
 ) -> None:

@@ -1,4 +1,4 @@
-"""Reactions on messages: add and remove one of the caller's."""
+"""Reactions on messages: who reacted, and adding and removing one of the caller's."""
 
 from typing import Annotated
 
@@ -6,11 +6,19 @@ from fastapi import APIRouter, Path
 
 from app.api.deps import Context, CurrentUser, PathId, SessionDep
 from app.api.responses import AUTHENTICATED, errors
-from app.schemas import EMOJI_PATTERN, MessageOut, ReactionCreate
+from app.schemas import EMOJI_PATTERN, MessageOut, ReactionCreate, ReactorsOut
 
 router = APIRouter(prefix="/messages/{message_id}/reactions", tags=["messages"], responses=errors(*AUTHENTICATED, 503))
 
 EmojiPath = Annotated[str, Path(min_length=1, max_length=32, pattern=EMOJI_PATTERN)]
+
+
+@router.get("", responses=errors(404))
+async def who_reacted(
+    message_id: PathId, user: CurrentUser, context: Context, session: SessionDep
+) -> list[ReactorsOut]:
+    """Who reacted with each emoji (members of the message's room only)."""
+    return await context.reactions.who(session, user, message_id)
 
 
 @router.post("", responses=errors(400, 404, 409, 429))

@@ -9,7 +9,7 @@ from app.errors import Conflict, NotFound
 from app.events import ReactionChanged
 from app.models import Message, Reaction, User, utcnow
 from app.ratelimit import Limit
-from app.schemas import MessageOut, UserPublic
+from app.schemas import MessageOut, ReactorsOut, UserPublic
 from app.services.access import member_of_message_room
 from app.services.message_queries import AttachmentReader, complete
 from app.services.unit_of_work import emit
@@ -53,6 +53,20 @@ class ReactionService:
             )
         )
         return await self._answer(session, user, message, sender, emoji, changed=bool(removed.rowcount), added=False)  # type: ignore[attr-defined]
+
+    async def who(self, session: AsyncSession, user: User, message_id: int) -> list[ReactorsOut]:
+        """Who reacted with each emoji, in order of first use (people in the order they reacted)."""
+        await self._message(session, user, message_id)
+        rows = await session.execute(
+            select(Reaction.emoji, User.id, User.username)
+            .join(User, User.id == Reaction.user_id)
+            .where(Reaction.message_id == message_id)
+            .order_by(Reaction.created_at, Reaction.user_id)
+        )
+        found: dict[str, list[UserPublic]] = {}
+        for emoji, user_id, username in rows:
+            found.setdefault(emoji, []).append(UserPublic(id=user_id, username=username))
+        return [ReactorsOut(emoji=emoji, users=users) for emoji, users in found.items()]
 
     async def _message(self, session: AsyncSession, user: User, message_id: int) -> tuple[Message, str]:
         """The message and its sender's name, if the caller is in its room and it is not deleted."""

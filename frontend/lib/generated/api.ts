@@ -490,7 +490,11 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        get?: never;
+        /**
+         * Who Reacted
+         * @description Who reacted with each emoji (members of the message's room only).
+         */
+        get: operations["who_reacted_api_v1_messages__message_id__reactions_get"];
         put?: never;
         /**
          * Add Reaction
@@ -928,6 +932,16 @@ export interface components {
              * @description whether the caller is one of them (always false in broadcast frames)
              */
             me: boolean;
+        };
+        /** ReactorsOut */
+        ReactorsOut: {
+            /** Emoji */
+            emoji: string;
+            /**
+             * Users
+             * @description in the order they reacted
+             */
+            users: components["schemas"]["UserPublic"][];
         };
         /** ReadMarkerUpdate */
         ReadMarkerUpdate: {
@@ -3032,6 +3046,73 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    who_reacted_api_v1_messages__message_id__reactions_get: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                message_id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ReactorsOut"][];
+                };
+            };
+            /** @description Not authenticated (missing, invalid or expired token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not found, or not visible to the caller */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Service unavailable */
