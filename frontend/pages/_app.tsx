@@ -6,7 +6,9 @@ import type { ReactNode } from "react";
 import { AppConnectionProvider, useAppConnection } from "../lib/app-connection";
 import { useMessageNotifications } from "../lib/use-message-notifications";
 import { SessionProvider, useSession } from "../lib/session";
+import "../styles/theme.css";
 import "../styles/globals.css";
+import "../styles/messages.css";
 
 /** Desktop notifications of new messages, on every page of the signed-in person. */
 function MessageNotifications() {
