@@ -4,12 +4,10 @@ import asyncio
 import subprocess
 import sys
 
-import httpx
-
 from app.server import BACKEND_DIR
 from tests.support.accounts import register
 from tests.support.api import send_message
-from tests.support.servers import ProcessFactory, SettingsFactory
+from tests.support.servers import ProcessFactory, SettingsFactory, two_processes_over_redis
 from tests.support.services import REDIS_URL
 from tests.support.sockets import Socket, join
 
@@ -18,12 +16,11 @@ async def test_two_server_processes_share_a_room_through_redis(
     process_factory: ProcessFactory, settings_factory: SettingsFactory, redis_prefix: str
 ) -> None:
     settings = settings_factory()
-    env = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": redis_prefix}
-    first, second = process_factory(settings, **env), process_factory(settings, **env)
-    await asyncio.gather(first.start(), second.start())
-    async with (
-        httpx.AsyncClient(base_url=first.url + "/api/v1") as one,
-        httpx.AsyncClient(base_url=second.url + "/api/v1") as two,
+    async with two_processes_over_redis(process_factory, settings, REDIS_URL, redis_prefix) as (
+        first,
+        second,
+        one,
+        two,
     ):
         alice = await register(one, "alice")
         bob = await register(two, "bob")

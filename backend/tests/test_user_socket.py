@@ -7,7 +7,7 @@ import httpx
 
 from tests.support.accounts import Account, AccountFactory, register
 from tests.support.api import create_room, open_direct, send_message
-from tests.support.servers import LiveServer, ProcessFactory, ServerFactory, SettingsFactory
+from tests.support.servers import LiveServer, ProcessFactory, ServerFactory, SettingsFactory, two_processes_over_redis
 from tests.support.services import REDIS_URL
 from tests.support.sockets import Socket, connect, join, open_user_socket
 
@@ -278,12 +278,11 @@ async def test_membership_presence_and_messages_cross_server_processes_over_redi
     process_factory: ProcessFactory, settings_factory: SettingsFactory, redis_prefix: str
 ) -> None:
     settings = settings_factory()
-    env = {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": redis_prefix}
-    first, second = process_factory(settings, **env), process_factory(settings, **env)
-    await asyncio.gather(first.start(), second.start())
-    async with (
-        httpx.AsyncClient(base_url=first.url + "/api/v1") as one,
-        httpx.AsyncClient(base_url=second.url + "/api/v1") as two,
+    async with two_processes_over_redis(process_factory, settings, REDIS_URL, redis_prefix) as (
+        first,
+        second,
+        one,
+        two,
     ):
         alice, bob = await register(one, "alice"), await register(two, "bob")
         a, _ = await connect(first, alice)

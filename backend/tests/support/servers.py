@@ -8,7 +8,7 @@ import socket
 import subprocess
 import sys
 from abc import ABC, abstractmethod
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -195,3 +195,19 @@ class ServerProcess(OnLoopback):
 SettingsFactory = Callable[..., Settings]
 ServerFactory = Callable[[Settings], Awaitable[LiveServer]]
 ProcessFactory = Callable[..., ServerProcess]
+
+
+@contextlib.asynccontextmanager
+async def two_processes_over_redis(
+    process_factory: ProcessFactory, settings: Settings, redis_url: str, redis_prefix: str
+) -> AsyncIterator[tuple[ServerProcess, ServerProcess, httpx.AsyncClient, httpx.AsyncClient]]:
+    """Two server processes on one database sharing rooms through Redis, started, each with an
+    HTTP client on its /api/v1: (first, second, client of first, client of second)."""
+    env = {"REDIS_URL": redis_url, "REDIS_PREFIX": redis_prefix}
+    first, second = process_factory(settings, **env), process_factory(settings, **env)
+    await asyncio.gather(first.start(), second.start())
+    async with (
+        httpx.AsyncClient(base_url=first.url + "/api/v1") as one,
+        httpx.AsyncClient(base_url=second.url + "/api/v1") as two,
+    ):
+        yield first, second, one, two
