@@ -41,6 +41,7 @@ async def list_rooms(
 @router.delete("/rooms/{room_id}", status_code=status.HTTP_204_NO_CONTENT, responses=errors(404))
 async def delete_room(room_id: PathId, admin: AdminUser, context: Context, session: SessionDep) -> Response:
     """Delete a room with its messages; its sockets get `room_deleted` and close (4404)."""
+    await context.files.forget_room(session, room_id)
     await context.rooms.delete(session, room_id)
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 

@@ -718,6 +718,13 @@ class FileService:
         if keys:
             self._collect_after_commit(session, keys)
 
+    async def forget_room(self, session: AsyncSession, room_id: int) -> None:
+        """A deleted room's files go with it, as a deleted message's do (the database would drop
+        its uploads on its own, but not their blobs)."""
+        keys = set(await session.scalars(delete(Upload).where(Upload.room_id == room_id).returning(Upload.sha256)))
+        if keys:
+            self._collect_after_commit(session, keys)
+
     async def sweep_unsent(self, session: AsyncSession, older_than: dt.timedelta) -> int:
         """Delete the uploads not sent within `older_than` of their upload (abandoned drafts; their
         unused blobs go once `session` commits); how many. For a periodic job: nothing calls it
