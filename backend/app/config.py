@@ -116,6 +116,8 @@ class Settings(BaseSettings):
     upload_rate_limit: Annotated[RateLimit, NoDecode] = RateLimit(30, 3600)  # files uploaded
     # Signed file URLs work at least this long (and at most a quarter longer: see UrlSigner).
     upload_url_seconds: int = Field(default=3600, ge=1)
+    # Uploads never sent with a message are deleted this long after their upload (checked hourly).
+    unsent_upload_hours: float = Field(default=24, gt=0)
 
     @field_validator("cors_origins", mode="before")
     @classmethod

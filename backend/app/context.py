@@ -1,6 +1,8 @@
 """Everything a running server holds: settings, database, broker, hub and the services on them."""
 
 import asyncio
+import contextlib
+import datetime as dt
 import logging
 from dataclasses import dataclass
 from functools import partial
@@ -37,6 +39,8 @@ from app.services.search import SearchService
 
 log = logging.getLogger(__name__)
 
+SWEEP_SECONDS = 3600  # how often uploads never sent are looked for
+
 
 async def user_rooms(sessions: async_sessionmaker[AsyncSession], user_id: int) -> tuple[str, list[int]]:
     """A user's name and rooms: who hears that a user whose process died has gone offline."""
@@ -64,6 +68,7 @@ class AppContext:
     limits: RateLimits
     notifications: NotificationService
     files: FileService
+    _sweeper: "asyncio.Task[None] | None" = None
 
     @classmethod
     def build(cls, settings: Settings) -> "AppContext":
@@ -128,8 +133,27 @@ class AppContext:
         self.hub.start()
         self.messages.writer.start()
         await self._bootstrap_admin()
+        self._sweeper = asyncio.create_task(self._sweep_unsent_uploads(), name="unsent-uploads")
+
+    async def _sweep_unsent_uploads(self) -> None:
+        """Hourly: uploads abandoned in a draft stop counting against their owner's quota."""
+        older_than = dt.timedelta(hours=self.settings.unsent_upload_hours)
+        while True:
+            try:
+                async with self.sessions() as session:
+                    removed = await self.files.sweep_unsent(session, older_than)
+                    await session.commit()
+                if removed:
+                    log.info("removed %d upload(s) never sent", removed)
+            except Exception:  # the database may be away: try again next time
+                log.exception("sweeping unsent uploads failed")
+            await asyncio.sleep(SWEEP_SECONDS)
 
     async def stop(self) -> None:
+        if self._sweeper is not None:
+            self._sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._sweeper
         await self.hub.stop()
         await self.messages.writer.stop()
         await self.broker.stop()

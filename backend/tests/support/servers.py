@@ -25,6 +25,7 @@ from app.server import BACKEND_DIR, protocol_options
 # Limits have tests of their own, with their own settings; elsewhere they would only make bursts
 # of test traffic flaky.
 LIMITS_OFF = {
+    "upload_rate_limit": "0",
     "message_rate_limit": "0",
     "login_rate_limit": "0",
     "signup_rate_limit": "0",
