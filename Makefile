@@ -68,7 +68,7 @@ backend-test-postgresql: $(VENV)/.dev
 # versions the server takes their public paths. This runs the WebSocket tests in a throwaway venv
 # with the pinned requirements but the newest of those three, so that an upgrade that breaks (or
 # turns off) a fast path shows at once.
-WS_TESTS := tests/test_ws*.py tests/test_server_internals.py
+WS_TESTS := tests/test_ws*.py tests/test_user_socket.py tests/test_server_internals.py
 test-ws-latest:  ## the WebSocket tests on the newest uvicorn, websockets and httptools
 	@set -euo pipefail; \
 	scratch=$$(mktemp -d); trap 'rm -rf "$$scratch"' EXIT; \
