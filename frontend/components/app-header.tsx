@@ -20,7 +20,12 @@ export function AppHeader({ user, children }: AppHeaderProps) {
       <div className="app-header-extra">{children}</div>
       <nav aria-label="Account" className="app-header-account">
         {user.role === "admin" && <Link href="/admin">Admin</Link>}
-        <Link href="/settings">Settings</Link>
+        <Link href="/settings" className="settings-link">
+          <span aria-hidden="true" className="phone-icon">
+            ⚙
+          </span>
+          <span className="phone-label">Settings</span>
+        </Link>
         <span className="muted" title="Signed in as">
           {user.username}
         </span>

@@ -17,11 +17,13 @@ interface AttachmentListProps {
   attachments: readonly Attachment[];
   /** An image would not load (its signed URL may have expired): the message is read again. */
   onBroken?(): void;
+  /** -1: out of the tab order (a message other than the list's active one). */
+  tabIndex?: number;
 }
 
 /** A message's files: images as thumbnails (opening the full image in a new tab), other files
  *  as links with their name and size. */
-export function AttachmentList({ attachments, onBroken }: AttachmentListProps) {
+export function AttachmentList({ attachments, onBroken, tabIndex }: AttachmentListProps) {
   // Thumbnail URLs that failed to load: shown as a link instead (a fresh URL is tried again).
   const [broken, setBroken] = useState<ReadonlySet<string>>(() => new Set());
   if (attachments.length === 0) return null;
@@ -32,7 +34,7 @@ export function AttachmentList({ attachments, onBroken }: AttachmentListProps) {
         return (
           <li key={file.id} className={image ? "attachment attachment-image" : "attachment attachment-file"}>
             {image && file.thumbnail_url && file.width && file.height ? (
-              <a href={file.url} target="_blank" rel="noopener noreferrer" title={`${file.name} (${formatBytes(file.size)}), opens in a new tab`}>
+              <a href={file.url} target="_blank" rel="noopener noreferrer" tabIndex={tabIndex} title={`${file.name} (${formatBytes(file.size)}), opens in a new tab`}>
                 {/* A plain <img>: the static export has no image optimiser, and signed URLs change. */}
                 {/* eslint-disable-next-line @next/next/no-img-element */}
                 <img
@@ -50,7 +52,7 @@ export function AttachmentList({ attachments, onBroken }: AttachmentListProps) {
                 />
               </a>
             ) : (
-              <a href={file.url} target="_blank" rel="noopener noreferrer" className="attachment-link">
+              <a href={file.url} target="_blank" rel="noopener noreferrer" className="attachment-link" tabIndex={tabIndex}>
                 <span aria-hidden="true">{file.content_type.startsWith("image/") ? "🖼" : "📄"}</span>{" "}
                 <span className="attachment-name">{file.name}</span>{" "}
                 <span className="muted attachment-size">({formatBytes(file.size)})</span>

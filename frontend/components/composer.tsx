@@ -41,6 +41,12 @@ interface ComposerProps {
   onRetryUpload?(key: string): void;
   /** Changes when the box should take the focus (a reply was started). */
   focusRequest?: number;
+  /** Take the focus on mounting (the room was opened). */
+  autoFocus?: boolean;
+  /** The text box's id (the "Skip to composer" link's target); a generated one by default. */
+  inputId?: string;
+  /** Up in the empty box: edit the person's last message. True when there was one to edit. */
+  onEditLast?(): boolean;
 }
 
 /** The `@` being typed where the list was closed with Esc: it stays closed until another. */
@@ -60,8 +66,12 @@ export function Composer({
   onRemoveUpload,
   onRetryUpload,
   focusRequest = 0,
+  autoFocus = false,
+  inputId,
+  onEditLast,
 }: ComposerProps) {
-  const id = useId();
+  const generatedId = useId();
+  const id = inputId ?? generatedId;
   const listId = `${id}-mentions`;
   const [body, setBody] = useState("");
   const [caret, setCaret] = useState(0);
@@ -99,6 +109,11 @@ export function Composer({
   useEffect(() => {
     if (focusRequest > 0) textRef.current?.focus();
   }, [focusRequest]);
+
+  const autoFocusRef = useRef(autoFocus);
+  useEffect(() => {
+    if (autoFocusRef.current) textRef.current?.focus({ preventScroll: true });
+  }, []);
 
   // The active suggestion stays in view as the arrows move it.
   useEffect(() => {
@@ -142,6 +157,18 @@ export function Composer({
         setDismissed(mention?.start ?? null);
         return;
       }
+    }
+    if (
+      event.key === "ArrowUp" &&
+      !event.altKey &&
+      !event.ctrlKey &&
+      !event.metaKey &&
+      !event.shiftKey &&
+      body === "" &&
+      onEditLast?.()
+    ) {
+      event.preventDefault();
+      return;
     }
     if (event.key === "Escape" && reply && onCancelReply) {
       event.preventDefault();

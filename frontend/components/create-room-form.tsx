@@ -5,9 +5,11 @@ import { roomNameProblem } from "../lib/validation";
 
 interface CreateRoomFormProps {
   onCreate(name: string, isPrivate: boolean): Promise<void>;
+  /** Inside a dialog that has the title already: no heading of its own. */
+  titled?: boolean;
 }
 
-export function CreateRoomForm({ onCreate }: CreateRoomFormProps) {
+export function CreateRoomForm({ onCreate, titled = true }: CreateRoomFormProps) {
   const id = useId();
   const [name, setName] = useState("");
   const [isPrivate, setIsPrivate] = useState(false);
@@ -32,8 +34,8 @@ export function CreateRoomForm({ onCreate }: CreateRoomFormProps) {
   };
 
   return (
-    <form className="create-room" onSubmit={submit} noValidate aria-busy={busy}>
-      <h2 id={`${id}-heading`}>New room</h2>
+    <form className={titled ? "create-room" : "create-room create-room-dialog"} onSubmit={submit} noValidate aria-busy={busy}>
+      {titled && <h2 id={`${id}-heading`}>New room</h2>}
       <label htmlFor={`${id}-name`}>Room name</label>
       <input
         id={`${id}-name`}

@@ -1,4 +1,4 @@
-import { useId, useState, type FormEvent, type KeyboardEvent } from "react";
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from "react";
 
 import { describeError } from "../lib/api-error";
 import { LIMITS } from "../lib/api-constants";
@@ -15,6 +15,12 @@ export function MessageEditForm({ initial, onSave, onCancel }: MessageEditFormPr
   const [body, setBody] = useState(initial);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const box = useRef<HTMLTextAreaElement>(null);
+  // The caret at the end of the text, ready to add to it (as after Up in the composer).
+  useEffect(() => {
+    const el = box.current;
+    if (el) el.setSelectionRange(el.value.length, el.value.length);
+  }, []);
   const length = messageLength(body);
   const valid = length > 0 && length <= LIMITS.messageMax;
 
@@ -44,7 +50,7 @@ export function MessageEditForm({ initial, onSave, onCancel }: MessageEditFormPr
       <label htmlFor={id} className="visually-hidden">
         Edit message
       </label>
-      <textarea id={id} value={body} autoFocus onChange={(e) => setBody(e.target.value)} onKeyDown={onKeyDown} />
+      <textarea id={id} ref={box} value={body} autoFocus onChange={(e) => setBody(e.target.value)} onKeyDown={onKeyDown} />
       {error && (
         <p className="field-error" role="alert">
           {error}

@@ -1,13 +1,15 @@
-import { memo, useState } from "react";
+import { memo, useRef, useState } from "react";
 
 import { describeError } from "../lib/api-error";
 import type { Message } from "../lib/api-types";
 import { formatFullTime, formatMessageTime } from "../lib/format-time";
+import { formatClock } from "../lib/message-layout";
 import { mentionsMe } from "../lib/mentions";
 import { AttachmentList } from "./attachment-list";
+import { MessageAvatar } from "./message-avatar";
 import { MessageBody } from "./message-body";
 import { MessageEditForm } from "./message-edit-form";
-import { ReactionBar } from "./reaction-bar";
+import { ReactionBar, type LoadReactors } from "./reaction-bar";
 import { ReplyQuote } from "./reply-quote";
 
 interface MessageItemProps {
@@ -28,6 +30,12 @@ interface MessageItemProps {
   onOpenOriginal?(messageId: number): void;
   /** One of the message's images would not load (its URL may have expired). */
   onFileError?(messageId: number): void;
+  /** Continues the previous message's group: no name or avatar, the time in the gutter on hover. */
+  continuation?: boolean;
+  /** The list's one tab stop (roving focus): this message and its controls are in the tab order. */
+  active?: boolean;
+  /** Who reacted (for the reaction chips' tooltips). */
+  loadReactors?: LoadReactors;
 }
 
 type Mode = "view" | "editing" | "confirmDelete";
@@ -44,126 +52,189 @@ function MessageItemView({
   onReply,
   onOpenOriginal,
   onFileError,
+  continuation = false,
+  active = false,
+  loadReactors,
 }: MessageItemProps) {
   const [mode, setMode] = useState<Mode>("view");
   const [error, setError] = useState<string | null>(null);
   const [picking, setPicking] = useState(false);
+  const itemRef = useRef<HTMLLIElement>(null);
   const canChange = own && !message.deleted;
   const canReact = !message.deleted && onReact !== undefined;
   const canReply = !message.deleted && onReply !== undefined;
   const forMe = !message.deleted && mentionsMe(message, currentUserId);
+  const edited = message.edited_at !== null && !message.deleted;
+  // Controls of messages other than the active one leave the tab order (one tab stop for the list).
+  const tab = active ? undefined : -1;
+
+  /** Back to the message itself, e.g. after editing (its form is gone). */
+  const refocus = () => itemRef.current?.focus({ preventScroll: true });
 
   const confirmDelete = async () => {
     try {
       await onDelete(message.id);
       setMode("view");
+      refocus();
     } catch (err) {
       setError(describeError(err));
     }
   };
 
+  const classes = ["message"];
+  if (own) classes.push("own");
+  if (continuation) classes.push("continuation");
+  if (highlighted) classes.push("highlighted");
+  if (forMe) classes.push("mentions-me");
+  if (picking || mode !== "view") classes.push("busy");
+
+  const showToolbar = mode === "view" && (canReact || canReply || canChange);
+
   return (
     <li
-      className={`message${own ? " own" : ""}${highlighted ? " highlighted" : ""}${forMe ? " mentions-me" : ""}`}
+      ref={itemRef}
+      className={classes.join(" ")}
       data-message-id={message.id}
       aria-current={highlighted ? "true" : undefined}
-      // The message jumped to takes the focus (see MessageList), so a keyboard user is there too.
-      tabIndex={highlighted ? -1 : undefined}
+      // Roving focus (see MessageList): one message is the list's tab stop, arrows move it.
+      tabIndex={active ? 0 : -1}
     >
-      <div className="message-meta">
-        <span className="message-sender">{message.sender.username}</span>
-        <time dateTime={message.created_at} title={formatFullTime(message.created_at)}>
-          {formatMessageTime(message.created_at)}
-        </time>
-        {message.edited_at && !message.deleted && <span className="muted">(edited)</span>}
-        {forMe && <span className="visually-hidden">(mentions you)</span>}
-        {(canReply || canReact) && (
-          <span className="message-tools">
-            {canReply && (
-              <button
-                type="button"
-                className="message-reply"
-                aria-label={`Reply to ${message.sender.username}`}
-                onClick={() => onReply?.(message)}
-              >
-                <span aria-hidden="true">↩</span> Reply
-              </button>
-            )}
-            {canReact && (
-              <button
-                type="button"
-                className="reaction-add"
-                aria-label="Add reaction"
-                aria-expanded={picking}
-                onClick={() => setPicking((open) => !open)}
-              >
-                <span aria-hidden="true">☺+</span>
-              </button>
-            )}
-          </span>
+      <div className="message-gutter">
+        {continuation ? (
+          <time className="message-gutter-time" dateTime={message.created_at} title={formatFullTime(message.created_at)}>
+            {formatClock(message.created_at)}
+          </time>
+        ) : (
+          <MessageAvatar userId={message.sender.id} username={message.sender.username} />
         )}
       </div>
-      {message.reply_to && !message.deleted && <ReplyQuote reply={message.reply_to} onOpen={onOpenOriginal} />}
-      {mode === "editing" ? (
-        <MessageEditForm
-          initial={message.body}
-          onSave={async (body) => {
-            await onEdit(message.id, body);
-            setMode("view");
-          }}
-          onCancel={() => setMode("view")}
-        />
-      ) : message.deleted ? (
-        <p className="message-body deleted">This message was deleted.</p>
-      ) : (
-        // Safe Markdown (bold, code, quotes, lists, http/mailto links): never interpreted as HTML.
-        <MessageBody
-          body={message.body}
-          currentUsername={currentUsername}
-          currentUserId={currentUserId}
-          mentions={message.mentions}
-          mentionsEveryone={message.mentions_everyone}
-        />
-      )}
-      {!message.deleted && message.attachments.length > 0 && (
-        <AttachmentList attachments={message.attachments} onBroken={onFileError ? () => onFileError(message.id) : undefined} />
-      )}
-      {canReact && (
-        <ReactionBar
-          messageId={message.id}
-          reactions={message.reactions}
-          picking={picking}
-          onPicked={() => setPicking(false)}
-          onReact={onReact}
-        />
-      )}
-      {!message.deleted && !onReact && message.reactions.length > 0 && (
-        <p className="muted">{message.reactions.map((r) => `${r.emoji} ${r.count}`).join("  ")}</p>
-      )}
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      {canChange && mode === "view" && (
-        <div className="message-actions">
-          <button type="button" onClick={() => setMode("editing")} aria-label="Edit message">
-            Edit
-          </button>
-          <button type="button" onClick={() => setMode("confirmDelete")} aria-label="Delete message">
-            Delete
-          </button>
+      <div className="message-main">
+        <div className="message-meta">
+          <span className={continuation ? "message-sender visually-hidden" : "message-sender"}>{message.sender.username}</span>
+          {!continuation && (
+            <time dateTime={message.created_at} title={formatFullTime(message.created_at)}>
+              {formatMessageTime(message.created_at)}
+            </time>
+          )}
+          {edited && <span className="muted message-edited">(edited)</span>}
+          {forMe && <span className="visually-hidden">(mentions you)</span>}
         </div>
-      )}
-      {canChange && mode === "confirmDelete" && (
-        <div className="message-actions" role="group" aria-label="Confirm delete">
-          <span>Delete this message?</span>
-          <button type="button" className="button-danger" onClick={() => void confirmDelete()} autoFocus>
-            Yes, delete
-          </button>
-          <button type="button" onClick={() => setMode("view")}>
-            Cancel
-          </button>
+        {message.reply_to && !message.deleted && <ReplyQuote reply={message.reply_to} onOpen={onOpenOriginal} tabIndex={tab} />}
+        {mode === "editing" ? (
+          <MessageEditForm
+            initial={message.body}
+            onSave={async (body) => {
+              await onEdit(message.id, body);
+              setMode("view");
+              refocus();
+            }}
+            onCancel={() => {
+              setMode("view");
+              refocus();
+            }}
+          />
+        ) : message.deleted ? (
+          <p className="message-body deleted">This message was deleted.</p>
+        ) : (
+          // Safe Markdown (bold, code, quotes, lists, http/mailto links): never interpreted as HTML.
+          <MessageBody
+            body={message.body}
+            currentUsername={currentUsername}
+            currentUserId={currentUserId}
+            mentions={message.mentions}
+            mentionsEveryone={message.mentions_everyone}
+          />
+        )}
+        {!message.deleted && message.attachments.length > 0 && (
+          <AttachmentList
+            attachments={message.attachments}
+            onBroken={onFileError ? () => onFileError(message.id) : undefined}
+            tabIndex={tab}
+          />
+        )}
+        {canReact && (
+          <ReactionBar
+            messageId={message.id}
+            reactions={message.reactions}
+            picking={picking}
+            onPicked={() => setPicking(false)}
+            onReact={onReact}
+            loadReactors={loadReactors}
+            tabIndex={tab}
+          />
+        )}
+        {!message.deleted && !onReact && message.reactions.length > 0 && (
+          <p className="muted">{message.reactions.map((r) => `${r.emoji} ${r.count}`).join("  ")}</p>
+        )}
+        {error && (
+          <p className="field-error" role="alert">
+            {error}
+          </p>
+        )}
+        {canChange && mode === "confirmDelete" && (
+          <div className="message-actions" role="group" aria-label="Confirm delete">
+            <span>Delete this message?</span>
+            <button type="button" className="button-danger" onClick={() => void confirmDelete()} autoFocus>
+              Yes, delete
+            </button>
+            <button
+              type="button"
+              onClick={() => {
+                setMode("view");
+                refocus();
+              }}
+            >
+              Cancel
+            </button>
+          </div>
+        )}
+      </div>
+      {showToolbar && (
+        // Floats at the message's top right, shown while it is hovered or has the focus; always in
+        // the DOM (and, for the active message, the tab order) for keyboards and screen readers.
+        <div className="message-toolbar" role="group" aria-label="Message actions">
+          {canReact && (
+            <button
+              type="button"
+              className="reaction-add"
+              aria-label="Add reaction"
+              title="Add reaction"
+              aria-expanded={picking}
+              tabIndex={tab}
+              onClick={() => setPicking((open) => !open)}
+            >
+              <span aria-hidden="true">☺+</span>
+            </button>
+          )}
+          {canReply && (
+            <button
+              type="button"
+              className="message-reply"
+              aria-label={`Reply to ${message.sender.username}`}
+              title="Reply"
+              tabIndex={tab}
+              onClick={() => onReply?.(message)}
+            >
+              <span aria-hidden="true">↩</span>
+            </button>
+          )}
+          {canChange && (
+            <button type="button" className="message-edit-button" onClick={() => setMode("editing")} aria-label="Edit message" title="Edit" tabIndex={tab}>
+              <span aria-hidden="true">✎</span>
+            </button>
+          )}
+          {canChange && (
+            <button
+              type="button"
+              className="message-delete-button"
+              onClick={() => setMode("confirmDelete")}
+              aria-label="Delete message"
+              title="Delete"
+              tabIndex={tab}
+            >
+              <span aria-hidden="true">🗑</span>
+            </button>
+          )}
         </div>
       )}
     </li>

@@ -1,9 +1,18 @@
-import { Fragment, useEffect, useLayoutEffect, useRef } from "react";
+import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState, type FocusEvent, type KeyboardEvent } from "react";
 
 import type { Message, UserPublic } from "../lib/api-types";
+import { layoutOutbox, layoutRows, rovingTarget } from "../lib/message-layout";
 import type { MessageListState } from "../lib/message-list";
 import { MessageItem } from "./message-item";
+import type { LoadReactors } from "./reaction-bar";
 import { OutgoingItem } from "./outgoing-item";
+
+/** The roving-focus key of a message row: `m:<id>` or, still being sent, `c:<client id>`. */
+function itemKey(item: HTMLElement): string | null {
+  if (item.dataset.messageId) return `m:${item.dataset.messageId}`;
+  if (item.dataset.clientId) return `c:${item.dataset.clientId}`;
+  return null;
+}
 
 /** Within this many pixels of an edge counts as "at" it. */
 const EDGE_PX = 80;
@@ -36,6 +45,8 @@ interface MessageListProps {
   /** After a jump: load the next page towards the newest, or go straight to the newest. */
   onLoadNewer?(): void;
   onJumpToLatest?(): void;
+  /** Who reacted to a message (the reaction chips' tooltips); the server by default. */
+  loadReactors?: LoadReactors;
 }
 
 export function MessageList({
@@ -56,8 +67,10 @@ export function MessageList({
   onReply,
   onOpenOriginal,
   onFileError,
+  loadReactors,
 }: MessageListProps) {
   const ref = useRef<HTMLDivElement>(null);
+  const listRef = useRef<HTMLOListElement>(null);
   // Geometry as of the last scroll or render, i.e. before the DOM change being laid out.
   const before = useRef({ scrollTop: 0, scrollHeight: 0, firstId: 0, outbox: 0 });
   const stickToBottom = useRef(highlightId === null);
@@ -159,6 +172,45 @@ export function MessageList({
     }
   }, [list.loaded, list.hasMore, list.loadingOlder, firstId, onLoadOlder]);
 
+  // Dense groups and day separators; the confirmed messages' rows, then the outbox's.
+  const rows = useMemo(() => layoutRows(list.messages, new Date(), dividerId), [list.messages, dividerId]);
+  const outboxRows = useMemo(
+    () => (list.hasNewer ? [] : layoutOutbox(list.messages.at(-1), list.outbox, me.id)),
+    [list.messages, list.outbox, list.hasNewer, me.id],
+  );
+
+  // Roving focus: the list is one tab stop (the newest message unless another was focused last);
+  // arrows, Home and End move between messages, Tab goes on into the focused one's controls.
+  const [chosenKey, setChosenKey] = useState<string | null>(null);
+  const keys = useMemo(
+    () => [
+      ...list.messages.map((m) => `m:${m.id}`),
+      ...outboxRows.map((r) => `c:${r.item.clientId}`),
+    ],
+    [list.messages, outboxRows],
+  );
+  const activeKey = chosenKey !== null && keys.includes(chosenKey) ? chosenKey : (keys.at(-1) ?? null);
+
+  const onItemFocus = (event: FocusEvent<HTMLOListElement>) => {
+    const item = (event.target as HTMLElement).closest<HTMLElement>("li.message");
+    if (!item || item.parentElement !== listRef.current) return;
+    const key = itemKey(item);
+    if (key !== null && key !== chosenKey) setChosenKey(key);
+  };
+
+  const onItemKeyDown = (event: KeyboardEvent<HTMLOListElement>) => {
+    const target = event.target as HTMLElement;
+    // Only on a message itself: inside it, keys belong to its controls (an edit box, the picker).
+    if (event.altKey || event.ctrlKey || event.metaKey || event.shiftKey) return;
+    const ol = listRef.current;
+    if (!ol || target.parentElement !== ol || !target.matches("li.message")) return;
+    const items = Array.from(ol.querySelectorAll<HTMLElement>(":scope > li.message"));
+    const next = rovingTarget(event.key, items.indexOf(target), items.length);
+    if (next === null) return;
+    event.preventDefault();
+    items[next]?.focus();
+  };
+
   const onScroll = () => {
     const el = ref.current;
     if (!el) return;
@@ -171,7 +223,15 @@ export function MessageList({
 
   return (
     <div className="message-list-frame">
-      <div ref={ref} className="message-list" role="log" aria-label="Messages" tabIndex={0} onScroll={onScroll}>
+      <div
+        ref={ref}
+        className="message-list"
+        role="log"
+        aria-label="Messages"
+        // With messages, the tab stop is one of them (roving focus); without, the log itself.
+        tabIndex={keys.length > 0 ? -1 : 0}
+        onScroll={onScroll}
+      >
         {list.hasMore && (
           <div className="message-list-top">
             <button type="button" onClick={onLoadOlder} disabled={list.loadingOlder}>
@@ -183,33 +243,56 @@ export function MessageList({
         {list.loaded && !list.hasMore && list.messages.length === 0 && list.outbox.length === 0 && (
           <p className="muted message-list-empty">No messages yet. Say hello!</p>
         )}
-        <ol>
-          {list.messages.map((message) => (
-            <Fragment key={message.id}>
-              {message.id === dividerId && (
-                <li className="unread-divider" role="separator" aria-label="New messages">
-                  <span>New messages</span>
+        <ol ref={listRef} onFocus={onItemFocus} onKeyDown={onItemKeyDown}>
+          {rows.map((row) =>
+            row.kind === "day" ? (
+              <li key={row.key} className="day-separator" role="separator" aria-label={row.label}>
+                <span aria-hidden="true">{row.label}</span>
+              </li>
+            ) : (
+              <Fragment key={row.key}>
+                {row.message.id === dividerId && (
+                  <li className="unread-divider" role="separator" aria-label="New messages">
+                    <span>New messages</span>
+                  </li>
+                )}
+                <MessageItem
+                  message={row.message}
+                  own={row.message.sender.id === me.id}
+                  onEdit={onEdit}
+                  onDelete={onDelete}
+                  onReact={onReact}
+                  highlighted={row.message.id === highlightId}
+                  currentUsername={me.username}
+                  currentUserId={me.id}
+                  onReply={onReply}
+                  onOpenOriginal={onOpenOriginal}
+                  onFileError={onFileError}
+                  continuation={row.continuation}
+                  active={row.key === activeKey}
+                  loadReactors={loadReactors}
+                />
+              </Fragment>
+            ),
+          )}
+          {outboxRows.map(({ item, continuation, newDay }) => (
+            <Fragment key={item.clientId}>
+              {newDay !== null && (
+                <li className="day-separator" role="separator" aria-label={newDay}>
+                  <span aria-hidden="true">{newDay}</span>
                 </li>
               )}
-              <MessageItem
-                message={message}
-                own={message.sender.id === me.id}
-                onEdit={onEdit}
-                onDelete={onDelete}
-                onReact={onReact}
-                highlighted={message.id === highlightId}
-                currentUsername={me.username}
-                currentUserId={me.id}
-                onReply={onReply}
-                onOpenOriginal={onOpenOriginal}
-                onFileError={onFileError}
+              <OutgoingItem
+                item={item}
+                username={me.username}
+                userId={me.id}
+                onRetry={onRetry}
+                onDiscard={onDiscard}
+                continuation={continuation}
+                active={`c:${item.clientId}` === activeKey}
               />
             </Fragment>
           ))}
-          {!list.hasNewer &&
-            list.outbox.map((item) => (
-              <OutgoingItem key={item.clientId} item={item} username={me.username} onRetry={onRetry} onDiscard={onDiscard} />
-            ))}
         </ol>
         {list.hasNewer && (
           <div className="message-list-bottom">

@@ -1,49 +1,74 @@
 import type { OutgoingMessage } from "../lib/message-list";
 import { formatBytes } from "../lib/draft";
 import { formatMessageTime } from "../lib/format-time";
+import { formatClock } from "../lib/message-layout";
+import { MessageAvatar } from "./message-avatar";
 import { MessageBody } from "./message-body";
 import { ReplyQuote } from "./reply-quote";
 
 interface OutgoingItemProps {
   item: OutgoingMessage;
   username: string;
+  /** The sender's id (for the avatar's colour). */
+  userId?: number;
   onRetry(clientId: string): void;
   onDiscard(clientId: string): void;
+  /** Continues the previous message's group: no name or avatar. */
+  continuation?: boolean;
+  /** The list's one tab stop (roving focus). */
+  active?: boolean;
 }
 
 /** An own message waiting for the server's echo, or one that failed. */
-export function OutgoingItem({ item, username, onRetry, onDiscard }: OutgoingItemProps) {
+export function OutgoingItem({ item, username, userId = 0, onRetry, onDiscard, continuation = false, active = false }: OutgoingItemProps) {
   const failed = item.status === "failed";
+  const tab = active ? undefined : -1;
   return (
-    <li className={`message own ${item.status}`} data-client-id={item.clientId} aria-busy={!failed}>
-      <div className="message-meta">
-        <span className="message-sender">{username}</span>
-        <time dateTime={item.createdAt}>{formatMessageTime(item.createdAt)}</time>
-        <span className={failed ? "delivery failed" : "delivery"}>{failed ? "Not sent" : "Sending…"}</span>
+    <li
+      className={`message own ${item.status}${continuation ? " continuation" : ""}`}
+      data-client-id={item.clientId}
+      aria-busy={!failed}
+      tabIndex={active ? 0 : -1}
+    >
+      <div className="message-gutter">
+        {continuation ? (
+          <time className="message-gutter-time" dateTime={item.createdAt}>
+            {formatClock(item.createdAt)}
+          </time>
+        ) : (
+          <MessageAvatar userId={userId} username={username} />
+        )}
       </div>
-      {item.replyTo && <ReplyQuote reply={item.replyTo} />}
-      {/* As it will look once sent (the reader's own name is never a mention of them). */}
-      <MessageBody body={item.body} />
-      {item.attachments.length > 0 && (
-        <ul className="attachments" aria-label="Files">
-          {item.attachments.map((file) => (
-            <li key={file.id} className="attachment attachment-file">
-              <span aria-hidden="true">📎</span> {file.name} <span className="muted">({formatBytes(file.size)})</span>
-            </li>
-          ))}
-        </ul>
-      )}
-      {failed && (
-        <div className="message-actions">
-          {item.error && <span className="field-error">{item.error}</span>}
-          <button type="button" onClick={() => onRetry(item.clientId)}>
-            Retry
-          </button>
-          <button type="button" onClick={() => onDiscard(item.clientId)}>
-            Discard
-          </button>
+      <div className="message-main">
+        <div className="message-meta">
+          <span className={continuation ? "message-sender visually-hidden" : "message-sender"}>{username}</span>
+          {!continuation && <time dateTime={item.createdAt}>{formatMessageTime(item.createdAt)}</time>}
+          <span className={failed ? "delivery failed" : "delivery"}>{failed ? "Not sent" : "Sending…"}</span>
         </div>
-      )}
+        {item.replyTo && <ReplyQuote reply={item.replyTo} />}
+        {/* As it will look once sent (the reader's own name is never a mention of them). */}
+        <MessageBody body={item.body} />
+        {item.attachments.length > 0 && (
+          <ul className="attachments" aria-label="Files">
+            {item.attachments.map((file) => (
+              <li key={file.id} className="attachment attachment-file">
+                <span aria-hidden="true">📎</span> {file.name} <span className="muted">({formatBytes(file.size)})</span>
+              </li>
+            ))}
+          </ul>
+        )}
+        {failed && (
+          <div className="message-actions">
+            {item.error && <span className="field-error">{item.error}</span>}
+            <button type="button" tabIndex={tab} onClick={() => onRetry(item.clientId)}>
+              Retry
+            </button>
+            <button type="button" tabIndex={tab} onClick={() => onDiscard(item.clientId)}>
+              Discard
+            </button>
+          </div>
+        )}
+      </div>
     </li>
   );
 }

@@ -5,10 +5,12 @@ interface ReplyQuoteProps {
   reply: ReplyTo;
   /** Jumps to the original; absent: the quote is only shown (a message still being sent). */
   onOpen?(messageId: number): void;
+  /** -1: out of the tab order (a message other than the list's active one). */
+  tabIndex?: number;
 }
 
 /** The message a reply answers, quoted above its body: its sender and first words. */
-export function ReplyQuote({ reply, onOpen }: ReplyQuoteProps) {
+export function ReplyQuote({ reply, onOpen, tabIndex }: ReplyQuoteProps) {
   const content = (
     <>
       <span className="reply-quote-sender">{reply.sender.username}</span>
@@ -22,6 +24,7 @@ export function ReplyQuote({ reply, onOpen }: ReplyQuoteProps) {
     <button
       type="button"
       className="reply-quote"
+      tabIndex={tabIndex}
       onClick={() => onOpen(reply.id)}
       aria-label={`In reply to ${reply.sender.username}: ${plainPreview(reply.snippet, 80)}. Show the original message`}
     >

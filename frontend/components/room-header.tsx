@@ -23,6 +23,9 @@ interface RoomHeaderProps {
   /** What the person is notified of here; absent: no setting shown. */
   notify?: NotifyLevel;
   onNotifyChange?(level: NotifyLevel): Promise<void>;
+  /** The member panel beside the room: shown or hidden by a toggle here (absent: no toggle). */
+  membersOpen?: boolean;
+  onToggleMembers?(): void;
 }
 
 export function RoomHeader({
@@ -37,6 +40,8 @@ export function RoomHeader({
   onTitleFocused,
   notify,
   onNotifyChange,
+  membersOpen,
+  onToggleMembers,
 }: RoomHeaderProps) {
   const title = useRef<HTMLHeadingElement>(null);
   useEffect(() => {
@@ -73,6 +78,18 @@ export function RoomHeader({
       <div className="room-header-actions">
         <ConnectionBadge status={status} />
         {notify && onNotifyChange && <NotifySetting level={notify} onChange={onNotifyChange} />}
+        {onToggleMembers && membersOpen !== undefined && (
+          <button
+            type="button"
+            className="members-toggle"
+            aria-expanded={membersOpen}
+            aria-controls="room-aside"
+            title={membersOpen ? "Hide the member list" : "Show the member list"}
+            onClick={onToggleMembers}
+          >
+            <span aria-hidden="true">👥</span> <span className="phone-label">Members</span>
+          </button>
+        )}
         {canEdit && (
           <button type="button" aria-expanded={settingsOpen} aria-controls="room-settings" onClick={onToggleSettings}>
             Room settings

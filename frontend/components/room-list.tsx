@@ -1,12 +1,14 @@
 import Link from "next/link";
-import { useState } from "react";
+import { useId, useRef, useState } from "react";
 
 import { describeError } from "../lib/api-error";
 import type { Room, UserPublic } from "../lib/api-types";
 import { unreadBadge } from "../lib/read-state";
 import { groupRooms } from "../lib/room-list";
 import { notifyLevel } from "../lib/notifications";
+import { PREF_KEYS, readFlag, writeFlag } from "../lib/app-prefs";
 import { CreateRoomForm } from "./create-room-form";
+import { ModalDialog } from "./modal-dialog";
 import { NotificationControls } from "./notification-controls";
 import { PeopleSearch, type PeoplePage } from "./people-search";
 
@@ -24,8 +26,24 @@ interface RoomListProps {
 }
 
 export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate, me, searchPeople, onMessagePerson }: RoomListProps) {
+  const id = useId();
   const [error, setError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [publicOpen, setPublicOpen] = useState(() => readFlag(PREF_KEYS.publicRoomsOpen, true));
+  const plus = useRef<HTMLButtonElement>(null);
   const { rooms: joined, direct, joinable } = groupRooms(rooms);
+
+  const create = async (name: string, isPrivate: boolean) => {
+    await onCreate(name, isPrivate);
+    setCreating(false);
+  };
+
+  const togglePublic = () => {
+    setPublicOpen((open) => {
+      writeFlag(PREF_KEYS.publicRoomsOpen, !open);
+      return !open;
+    });
+  };
 
   const join = async (room: Room) => {
     setError(null);
@@ -38,7 +56,20 @@ export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate, me
 
   return (
     <nav aria-label="Rooms" className="room-list" id="room-list">
-      <h2>Your rooms</h2>
+      <div className="room-list-head">
+        <h2>Your rooms</h2>
+        <button
+          ref={plus}
+          type="button"
+          className="icon-button"
+          aria-label="New room"
+          title="New room"
+          aria-haspopup="dialog"
+          onClick={() => setCreating(true)}
+        >
+          <span aria-hidden="true">+</span>
+        </button>
+      </div>
       {joined.length === 0 && <p className="muted">You are in no room yet.</p>}
       <ul>
         {joined.map((room) => (
@@ -58,8 +89,15 @@ export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate, me
       )}
       {joinable.length > 0 && (
         <>
-          <h2>Public rooms</h2>
-          <ul>
+          <h2 className="room-list-group">
+            <button type="button" className="group-toggle" aria-expanded={publicOpen} aria-controls={`${id}-public`} onClick={togglePublic}>
+              <span aria-hidden="true" className="group-toggle-caret">
+                {publicOpen ? "▾" : "▸"}
+              </span>{" "}
+              Public rooms
+            </button>
+          </h2>
+          <ul id={`${id}-public`} hidden={!publicOpen}>
             {joinable.map((room) => (
               <li key={room.id} className="room-joinable">
                 <span>
@@ -78,7 +116,11 @@ export function RoomList({ rooms, activeRoomId, onJoin, onCreate, onNavigate, me
           {error}
         </p>
       )}
-      <CreateRoomForm onCreate={onCreate} />
+      {creating && (
+        <ModalDialog title="New room" onClose={() => setCreating(false)}>
+          <CreateRoomForm onCreate={create} titled={false} />
+        </ModalDialog>
+      )}
       <NotificationControls />
     </nav>
   );

@@ -2,6 +2,7 @@ import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } fro
 
 import type { Message, NotifyLevel, Room, User } from "../lib/api-types";
 import { useAppConnection } from "../lib/app-connection";
+import { PREF_KEYS, readFlag, writeFlag } from "../lib/app-prefs";
 import { notifyLevel } from "../lib/notifications";
 import { firstUnreadId } from "../lib/read-state";
 import { useDraft } from "../lib/use-draft";
@@ -15,6 +16,12 @@ import { MessageList } from "./message-list";
 import { RoomHeader } from "./room-header";
 import { RoomSettingsForm } from "./room-settings-form";
 import { TypingIndicator } from "./typing-indicator";
+
+/** A room whose first page has not come by then shows an error with Retry instead of "Loading…". */
+export const ROOM_LOAD_TIMEOUT_MS = 10_000;
+
+/** The phone layout's breakpoint (styles/globals.css). */
+const PHONE_QUERY = "(max-width: 760px)";
 
 interface RoomViewProps {
   room: Room;
@@ -32,6 +39,8 @@ interface RoomViewProps {
   /** Move the focus to the room's title once shown. */
   focusTitle?: boolean;
   onTitleFocused?(): void;
+  /** Loads the room again from scratch (after it could not be loaded). */
+  onRetryLoad?(): void;
 }
 
 /** One open room. Mount with key={room.id}: a new room starts from fresh state. */
@@ -45,6 +54,7 @@ export function RoomView({
   notice = null,
   focusTitle = false,
   onTitleFocused,
+  onRetryLoad,
 }: RoomViewProps) {
   const connection = useAppConnection();
   const { api, dispatch: dispatchApp } = connection;
@@ -53,6 +63,16 @@ export function RoomView({
   // Someone the member list does not know wrote or typed: they joined since it was read.
   const view = useRoomChannel(room.id, { focusMessageId, onRead: marker.noteServer, onActive: members.noteSender });
   const [settingsOpen, setSettingsOpen] = useState(false);
+  const [membersOpen, setMembersOpen] = useState(() =>
+    // Open by default beside the room; on a phone it would push the room down, so closed.
+    readFlag(PREF_KEYS.membersOpen, !(typeof window !== "undefined" && window.matchMedia?.(PHONE_QUERY).matches)),
+  );
+  const toggleMembers = useCallback(() => {
+    setMembersOpen((open) => {
+      writeFlag(PREF_KEYS.membersOpen, !open);
+      return !open;
+    });
+  }, []);
   const draft = useDraft(room.id, api);
   const { startReply, cancelReply, addFiles, removeFile, retryFile, takeForSend } = draft;
   /** The message shown highlighted: the one the room opened at, then the originals of replies
@@ -129,6 +149,37 @@ export function RoomView({
     [onOpenMessage],
   );
 
+  // Never "Loading…" forever: a first page that failed, or has not come in time, is an error
+  // with a way to try again (a reconnect also loads it again, and clears this).
+  const [timedOut, setTimedOut] = useState(false);
+  const loaded = view.list.loaded;
+  const closedNow = view.closedReason !== null;
+  useEffect(() => {
+    if (loaded || closedNow) return;
+    const timer = setTimeout(() => setTimedOut(true), ROOM_LOAD_TIMEOUT_MS);
+    return () => clearTimeout(timer);
+  }, [loaded, closedNow]);
+  const loadFailed = !loaded && !closedNow && (timedOut || view.notice !== null);
+
+  /** Up in the empty composer: the person's newest message, in its edit form. */
+  const editLast = useCallback(() => {
+    const own = [...listRef.current.messages].reverse().find((m) => m.sender.id === me.id && !m.deleted);
+    if (!own) return false;
+    // Interim bridge until the message list takes an edit request as a prop: its own
+    // "Edit message" button for that message (present, if hidden, on every own message).
+    const button = document.querySelector<HTMLButtonElement>(`[data-message-id="${own.id}"] button[aria-label="Edit message"]`);
+    if (!button) return false;
+    button.click();
+    return true;
+  }, [me.id]);
+
+  // Opening a room puts the focus in the composer, except when the page opens at a message
+  // (a search result, a reply's original) or says why the previous room went away; and not
+  // on touch screens, where it would pop the keyboard up over the room.
+  const [focusComposer] = useState(
+    () => focusMessageId === null && !focusTitle && !(typeof window !== "undefined" && window.matchMedia?.("(pointer: coarse)").matches),
+  );
+
   const people = useMemo(() => members.members?.map((m) => m.user) ?? [], [members.members]);
   const closed = view.closedReason !== null;
 
@@ -171,7 +222,7 @@ export function RoomView({
   const dividerId = firstUnreadId(view.list.messages, marker.opened.lastReadId, me.id, ceiling);
 
   return (
-    <div className="room">
+    <div className="room" data-members-open={membersOpen}>
       <main className="room-main" aria-labelledby="room-title" {...dropHandlers}>
         {dragging && (
           <div className="drop-overlay" aria-hidden="true">
@@ -190,6 +241,8 @@ export function RoomView({
           onNotifyChange={setNotify}
           focusTitle={focusTitle}
           onTitleFocused={onTitleFocused}
+          membersOpen={membersOpen}
+          onToggleMembers={toggleMembers}
         />
         {settingsOpen && canEdit && (
           <div id="room-settings" className="room-settings-panel">
@@ -206,30 +259,42 @@ export function RoomView({
             {view.closedReason}
           </p>
         )}
-        {view.notice && !view.closedReason && (
+        {view.notice && !view.closedReason && !loadFailed && (
           <p className="banner" role="status">
             {view.notice}
           </p>
         )}
-        <MessageList
-          list={view.list}
-          me={me}
-          onLoadOlder={view.loadOlder}
-          onRetry={view.retry}
-          onDiscard={view.discard}
-          onEdit={view.edit}
-          onDelete={view.remove}
-          onReact={view.react}
-          onSeen={marker.seen}
-          dividerId={dividerId}
-          highlightId={jump?.id ?? null}
-          highlightKey={jump?.key ?? 0}
-          onLoadNewer={view.loadNewer}
-          onJumpToLatest={view.jumpToLatest}
-          onReply={closed ? undefined : reply}
-          onOpenOriginal={openOriginal}
-          onFileError={view.refreshFiles}
-        />
+        {loadFailed ? (
+          <div className="room-load-error" role="alert">
+            <p>
+              <strong>This room could not be loaded.</strong>{" "}
+              {view.notice ?? "The server is taking too long to answer."}
+            </p>
+            <button type="button" className="button-primary" onClick={onRetryLoad ?? (() => window.location.reload())}>
+              Retry
+            </button>
+          </div>
+        ) : (
+          <MessageList
+            list={view.list}
+            me={me}
+            onLoadOlder={view.loadOlder}
+            onRetry={view.retry}
+            onDiscard={view.discard}
+            onEdit={view.edit}
+            onDelete={view.remove}
+            onReact={view.react}
+            onSeen={marker.seen}
+            dividerId={dividerId}
+            highlightId={jump?.id ?? null}
+            highlightKey={jump?.key ?? 0}
+            onLoadNewer={view.loadNewer}
+            onJumpToLatest={view.jumpToLatest}
+            onReply={closed ? undefined : reply}
+            onOpenOriginal={openOriginal}
+            onFileError={view.refreshFiles}
+          />
+        )}
         <TypingIndicator typists={view.typing} />
         <Composer
           onSend={send}
@@ -245,9 +310,12 @@ export function RoomView({
           onRemoveUpload={removeFile}
           onRetryUpload={retryFile}
           focusRequest={focusRequest}
+          autoFocus={focusComposer}
+          inputId="composer"
+          onEditLast={closed ? undefined : editLast}
         />
       </main>
-      <aside className="room-aside" aria-label="Room details">
+      <aside className="room-aside" id="room-aside" aria-label="Room details" hidden={!membersOpen}>
         <MemberList
           members={members.members}
           me={me}

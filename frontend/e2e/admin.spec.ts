@@ -1,6 +1,6 @@
 import path from "node:path";
 
-import { ADMIN, expect, logIn, PASSWORD, signUp, test, uniqueName } from "./fixtures";
+import { ADMIN, expect, logIn, PASSWORD, signUp, test, uniqueName, createRoom } from "./fixtures";
 
 test("a regular user cannot reach the admin page", async ({ page }) => {
   await signUp(page, uniqueName("plain"));
@@ -58,9 +58,7 @@ test("an admin changes a role and deletes a room", async ({ page, browser }) => 
   await logIn(page, ADMIN.username, ADMIN.password);
   await expect(page).toHaveURL(/\/chat\/$/);
   const roomName = uniqueName("doomed");
-  const rooms = page.getByRole("navigation", { name: "Rooms" });
-  await rooms.getByLabel("Room name").fill(roomName);
-  await rooms.getByRole("button", { name: "Create room" }).click();
+  await createRoom(page, roomName);
   await expect(page.getByRole("heading", { level: 1 })).toContainText(roomName);
 
   await page.getByRole("link", { name: "Admin" }).click();

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import path from "node:path";
 
-import { apiToken, composer, expect, messages, signUp, test, uniqueName } from "./fixtures";
+import { apiToken, composer, expect, messages, signUp, test, uniqueName, createRoom } from "./fixtures";
 
 const SCREENSHOT_DIR = path.join(__dirname, "..", "test-results", "screenshots");
 
@@ -96,10 +96,7 @@ test("a private room: create it, invite someone, and they can open it", async ({
   await signUp(guest, guestName);
 
   const roomName = uniqueName("secret");
-  const rooms = owner.getByRole("navigation", { name: "Rooms" });
-  await rooms.getByLabel("Room name").fill(roomName);
-  await rooms.getByLabel("Private (invite only)").check();
-  await rooms.getByRole("button", { name: "Create room" }).click();
+  await createRoom(owner, roomName, { isPrivate: true });
   await expect(owner.getByRole("heading", { level: 1 })).toContainText(roomName);
   await expect(owner.getByRole("status").filter({ hasText: "Connected" })).toBeVisible();
 

@@ -64,3 +64,13 @@ export const messages = (page: Page) => page.getByRole("log", { name: "Messages"
 
 /** The composer. Exact match: "Message" is also a prefix of the log region's name, "Messages". */
 export const composer = (page: Page) => page.getByRole("textbox", { name: "Message", exact: true });
+
+/** Creates a room from the sidebar's "+" (New room) dialog. */
+export async function createRoom(page: Page, name: string, options: { isPrivate?: boolean } = {}): Promise<void> {
+  await page.getByRole("navigation", { name: "Rooms" }).getByRole("button", { name: "New room" }).click();
+  const dialog = page.getByRole("dialog", { name: "New room" });
+  await dialog.getByLabel("Room name").fill(name);
+  if (options.isPrivate) await dialog.getByLabel("Private (invite only)").check();
+  await dialog.getByRole("button", { name: "Create room" }).click();
+  await expect(dialog).toHaveCount(0);
+}

@@ -3,7 +3,7 @@ import path from "node:path";
 
 import type { Page } from "@playwright/test";
 
-import { apiToken, composer, expect, messages, signUp, test, uniqueName } from "./fixtures";
+import { apiToken, composer, expect, messages, signUp, test, uniqueName, createRoom } from "./fixtures";
 
 const SCREENSHOT_DIR = path.join(__dirname, "..", "test-results", "screenshots");
 
@@ -72,8 +72,7 @@ test("a mention notifies the person named while their tab is hidden, counts in t
   await expect(bob.getByRole("status").filter({ hasText: "Connected" })).toBeVisible();
 
   // Alice reads another room of her own, then leaves the tab for something else.
-  await alice.getByLabel("Room name").fill(uniqueName("quiet"));
-  await alice.getByRole("button", { name: "Create room" }).click();
+  await createRoom(alice, uniqueName("quiet"));
   await expect(alice.getByRole("heading", { level: 1 })).not.toContainText("general");
   await expect(alice.getByRole("status").filter({ hasText: "Connected" })).toBeVisible();
   // The permission is granted (the stub): the sidebar says notifications are on.

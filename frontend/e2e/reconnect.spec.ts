@@ -6,7 +6,9 @@ test("after a server restart the page reconnects and shows what was sent meanwhi
   request,
 }) => {
   await signUp(page, uniqueName("stayer"));
-  const badge = page.getByRole("status").filter({ hasText: /Connected|Reconnecting|Offline|Connecting/ });
+  // The room header's badge (the banner under the app header also speaks of reconnecting).
+  const badge = page.getByRole("status").and(page.locator("[data-status]"));
+  const banner = page.getByTestId("connection-banner");
   await expect(badge).toHaveText("Connected");
 
   const senderToken = await apiSignUp(request, uniqueName("bot"));
@@ -22,12 +24,14 @@ test("after a server restart the page reconnects and shows what was sent meanwhi
 
   await backend.kill("SIGKILL");
   await expect(badge).toHaveText(/Reconnecting|Offline/);
+  await expect(banner).toContainText("Messages you send will go when we're back.");
 
   await backend.launch();
   // Sent right away: the page is most likely still waiting out its backoff, so this
   // arrives through the `since` replay rather than live.
   await post("sent while the page was disconnected");
   await expect(badge).toHaveText("Connected", { timeout: 30_000 });
+  await expect(banner).toHaveText("");
   await expect(messages(page).getByText("sent while the page was disconnected")).toHaveCount(1);
 
   await post("after the reconnect");

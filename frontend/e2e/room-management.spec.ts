@@ -7,7 +7,7 @@ import path from "node:path";
 
 import type { Page } from "@playwright/test";
 
-import { composer, expect, signUp, test, uniqueName } from "./fixtures";
+import { composer, expect, signUp, test, uniqueName, createRoom } from "./fixtures";
 
 const SCREENSHOT_DIR = path.join(__dirname, "..", "test-results", "screenshots");
 
@@ -23,9 +23,7 @@ test("the owner renames a room, sets its topic and removes a member; members see
   await signUp(member, memberName);
 
   const roomName = uniqueName("plans");
-  const ownerRooms = owner.getByRole("navigation", { name: "Rooms" });
-  await ownerRooms.getByLabel("Room name").fill(roomName);
-  await ownerRooms.getByRole("button", { name: "Create room" }).click();
+  await createRoom(owner, roomName);
   await expect(owner.getByRole("heading", { level: 1 })).toContainText(roomName);
   await connected(owner);
 
@@ -77,8 +75,7 @@ test("leaving a room takes it out of one's list, and a public one can be joined 
   await connected(page);
   const rooms = page.getByRole("navigation", { name: "Rooms" });
   const roomName = uniqueName("brief");
-  await rooms.getByLabel("Room name").fill(roomName);
-  await rooms.getByRole("button", { name: "Create room" }).click();
+  await createRoom(page, roomName);
   await expect(page.getByRole("heading", { level: 1 })).toContainText(roomName);
 
   await page.getByRole("button", { name: `Leave ${roomName}` }).click();

@@ -60,9 +60,37 @@ export function networkError(cause: unknown): ApiError {
   return error;
 }
 
-/** A message fit to show a person, whatever was thrown. */
+/** HTTP reason phrases and our own fallback: what a proxy or a crash says, never a message
+ *  written for a person. */
+const BARE_STATUS = /^(request failed \(\d+\)|internal server error|bad gateway|service unavailable|gateway time-?out|bad request|not found|forbidden|unauthorized|conflict|unprocessable (entity|content)|too many requests|payload too large|content too large)$/i;
+
+/** What to say for a status when the server gave no message of its own. */
+function friendlyForStatus(error: ApiError): string {
+  const { status } = error;
+  if (status === 429) {
+    return error.retryAfter
+      ? `Too many requests. Try again in ${error.retryAfter} second${error.retryAfter === 1 ? "" : "s"}.`
+      : "Too many requests. Wait a moment and try again.";
+  }
+  if (status === 502 || status === 503 || status === 504) return "The server is not answering right now. Try again in a moment.";
+  if (status >= 500) return "Something went wrong on the server. Try again in a moment.";
+  if (status === 401) return "Your session has ended. Log in again.";
+  if (status === 403) return "You are not allowed to do that.";
+  if (status === 404) return "That could not be found: it may have been deleted.";
+  if (status === 413) return "That is too large to send.";
+  return "That did not work. Check what you entered and try again.";
+}
+
+/** A message fit to show a person, whatever was thrown: the server's own words for a request
+ *  it refused (they are written for people), never a bare status or a server crash's text. */
 export function describeError(error: unknown): string {
-  if (error instanceof ApiError) return error.detail;
-  if (error instanceof Error) return error.message;
-  return "Something went wrong.";
+  if (error instanceof ApiError) {
+    if (error.isNetworkError) return error.detail;
+    if (error.status >= 500) return friendlyForStatus(error);
+    const detail = error.detail.trim();
+    if (!detail || BARE_STATUS.test(detail) || detail.startsWith("<")) return friendlyForStatus(error);
+    return detail;
+  }
+  if (error instanceof Error && error.message && !BARE_STATUS.test(error.message.trim())) return error.message;
+  return "Something went wrong. Try again in a moment.";
 }

@@ -113,6 +113,9 @@ export function chatApi(client: ApiClient) {
         client.delete<Answer<"/messages/{message_id}/reactions/{emoji}", "delete">>(
           `/messages/${messageId}/reactions/${encodeURIComponent(emoji)}`,
         ),
+      /** Who reacted to a message, per emoji. */
+      reactors: (messageId: number) =>
+        client.get<Answer<"/messages/{message_id}/reactions", "get">>(`/messages/${messageId}/reactions`),
       /** Newest first, over the caller's rooms (or one of them). */
       search: (q: string, query: SearchQuery = {}) =>
         client.get<Answer<"/chat/search", "get">>("/chat/search", { q, room_id: query.roomId, before: query.before, limit: query.limit }),

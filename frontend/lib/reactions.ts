@@ -34,3 +34,22 @@ export function reactionLabel(reaction: Reaction): string {
   const people = reaction.count === 1 ? "1 person" : `${reaction.count} people`;
   return `${reaction.emoji} ${people}${reaction.me ? ", including you" : ""}`;
 }
+
+/** Who reacted with one emoji (GET /messages/{id}/reactions), in the order they did. */
+export interface Reactors {
+  emoji: string;
+  users: readonly Pick<UserPublic, "id" | "username">[];
+}
+
+/** Changes whenever an emoji or a count does: who reacted is then asked for again. */
+export function reactionsSignature(reactions: readonly Reaction[]): string {
+  return reactions.map((r) => `${r.emoji}:${r.count}`).join(",");
+}
+
+/** A reaction chip's tooltip: "👍 by alice, bob and carol". */
+export function whoReactedText(emoji: string, usernames: readonly string[]): string {
+  if (usernames.length === 0) return `${emoji} by nobody yet`;
+  const names =
+    usernames.length === 1 ? usernames[0] : `${usernames.slice(0, -1).join(", ")} and ${usernames.at(-1) ?? ""}`;
+  return `${emoji} by ${names}`;
+}

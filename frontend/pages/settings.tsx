@@ -4,9 +4,10 @@ import Link from "next/link";
 import { AppHeader } from "../components/app-header";
 import { DeviceList } from "../components/device-list";
 import { PageStatus } from "../components/page-status";
+import { ThemeSettings } from "../components/theme-settings";
 import { useAuthGuard } from "../lib/use-auth-guard";
 
-/** The person's own settings: for now, the devices signed in to their account. */
+/** The person's own settings: the theme, and the devices signed in to their account. */
 export default function SettingsPage() {
   const user = useAuthGuard("user");
   if (!user) return <PageStatus />;
@@ -21,6 +22,7 @@ export default function SettingsPage() {
         <p>
           <Link href="/chat/">← Back to the chat</Link>
         </p>
+        <ThemeSettings />
         <DeviceList />
       </main>
     </div>
