@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 # The versions this module was written for and tested with: requirements.txt pins the same
 # (tests/test_server_internals.py checks that they agree).
-CHECKED = {"uvicorn": "0.54.0", "websockets": "17.4", "httptools": "0.9.0"}
+CHECKED = {"uvicorn": "0.55.0", "websockets": "17.4", "httptools": "0.9.0"}
 
 
 def installed_version(package: str) -> str | None:
