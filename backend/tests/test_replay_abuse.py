@@ -86,6 +86,9 @@ async def how_it_ended(stalled: StalledSocket) -> tuple[str, int | None]:
     """Read what the server sent until it let the socket go: ("close", code) for a close frame,
     ("eof", None) or ("reset", None) for a connection dropped without one."""
     loop = asyncio.get_running_loop()
+    # Reading at last: with the 4 KB window it stalled with, the megabytes still queued for it
+    # would trickle in at one small window per round trip (seconds on a loaded machine).
+    stalled.sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
     buffer = bytearray(stalled.early)
     while True:
         while len(buffer) >= 2:  # whole frames first (from the server: never masked)
