@@ -164,8 +164,14 @@ async def test_message_rate_limit_answers_rate_limited_and_stores_nothing(
         ws = await join(live, alice)
         for i in range(4):
             await ws.send({"type": "message", "body": f"m{i}"})
-        error = await ws.recv_type("error")
+        # Three acknowledgements (each sent once its message is committed) and one refusal.
+        acknowledged, errors = [], []
+        while len(acknowledged) < 3 or not errors:
+            frame = await ws.recv()
+            (acknowledged if frame["type"] == "message" else errors).append(frame)
+        [error] = errors
         assert error["code"] == "rate_limited" and 0 < error["retry_after"] <= 20
+        assert [m["message"]["body"] for m in acknowledged] == ["m0", "m1", "m2"]
         history = (await http.get("/chat/history", params={"room_id": 1}, headers=alice.headers)).json()
         assert [m["body"] for m in history["messages"]] == ["m0", "m1", "m2"]
         await ws.send({"type": "ping"})
