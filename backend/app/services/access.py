@@ -43,11 +43,12 @@ async def member_room_ids(session: AsyncSession, user_id: int) -> list[int]:
 
 
 async def room_members(session: AsyncSession, room_id: int) -> list[tuple[int, str]]:
-    """(id, username) of the room's members."""
+    """(id, username) of the room's members, by username."""
     rows = await session.execute(
         select(User.id, User.username)
         .join(Membership, Membership.user_id == User.id)
         .where(Membership.room_id == room_id)
+        .order_by(User.username_key)
     )
     return [(user_id, username) for user_id, username in rows]
 

@@ -13,7 +13,7 @@ from app.events import MemberJoined, MemberLeft, RoomDeleted, RoomUpdated
 from app.models import Membership, Role, Room, User, utcnow
 from app.ratelimit import RateLimits
 from app.schemas import MemberOut, RoomCreate, RoomOut, RoomUpdate, UserPublic
-from app.services.access import is_member, is_member_of, visible_to
+from app.services.access import is_member, is_member_of, room_members, visible_to
 from app.services.read_state import newest_message_id, with_read_state
 from app.services.unit_of_work import emit
 
@@ -161,13 +161,7 @@ class RoomService:
 
     async def members(self, session: AsyncSession, user: User, room_id: int) -> list[MemberOut]:
         await self.require_member(session, user, room_id)
-        rows = await session.execute(
-            select(User.id, User.username)
-            .join(Membership, Membership.user_id == User.id)
-            .where(Membership.room_id == room_id)
-            .order_by(User.username_key)
-        )
-        members = rows.all()
+        members = await room_members(session, room_id)
         online = await self._online_among([uid for uid, _ in members])
         return [MemberOut(user=UserPublic(id=uid, username=name), online=uid in online) for uid, name in members]
 
