@@ -1,6 +1,6 @@
 """The chat server's benchmark suite (issue 6): `make bench`, `make bench-quick`.
 
-    backend/.venv/bin/python bench/run.py [--quick] [--only fanout,rooms,idle,history,storm,login,users,calibrate]
+    backend/.venv/bin/python bench/run.py [--quick] [--only fanout,rooms,idle,history,storm,login,users,naive,calibrate]
     backend/.venv/bin/python bench/run.py --profile [--only fanout,rooms,users] [--rate N]
 
 Each scenario starts its own server (`python -m app.server`, pinned to core 0 with taskset) on
@@ -28,7 +28,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import env  # noqa: E402
 
 BUSY_AT_START: dict[int, float] = {}
-SCENARIOS = ("fanout", "rooms", "idle", "history", "storm", "login", "users", "calibrate")
+SCENARIOS = ("fanout", "rooms", "idle", "history", "storm", "login", "users", "naive", "calibrate")
+# What each scenario's server stores into (the reference servers store nothing).
+DATABASE_OF = {"history": "sqlite+postgresql", "naive": "none", "calibrate": "none"}
 # Seconds a full-size scenario may take (--quick: 120 each); `users` sets up 1,000 accounts in 20 rooms each over HTTP.
 TIMEOUTS = {"users": 900}
 
@@ -122,6 +124,7 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: flo
         scenario_history,
         scenario_idle,
         scenario_login,
+        scenario_naive,
         scenario_storm,
         scenario_users,
     )
@@ -134,6 +137,7 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: flo
         "storm": scenario_storm,
         "login": scenario_login,
         "users": scenario_users,
+        "naive": scenario_naive,
         "calibrate": scenario_calibrate,
     }
     meta = {"machine": env.machine() | {"cores_busy_at_start": BUSY_AT_START}, "versions": env.versions(), "git": env.git_state()}
@@ -150,6 +154,7 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: flo
     out_dir = env.RESULTS_DIR / ("quick" if quick else "compare" if env.server_backend_copy else "")
     out_dir.mkdir(parents=True, exist_ok=True)
     failures: list[str] = []
+    figures_of: dict[str, dict[str, Any]] = {}
     started = time.monotonic()
     for name in chosen:
         print(f"\n== {name}{' (quick)' if quick else ''}", flush=True)
@@ -173,7 +178,7 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: flo
             "command": command,
             "figures": figures,
             **({"error": error} if error else {}),
-            "server": {"command": ctx.server_commands, "database": "sqlite" if name != "history" else "sqlite+postgresql"},
+            "server": {"command": ctx.server_commands, "database": DATABASE_OF.get(name, "sqlite")},
             "generator": {"client": "picows (WebSocket), raw HTTP/1.1 keep-alive (asyncio)", "loop": "uvloop"},
             **meta,
         }
@@ -181,13 +186,33 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: flo
         print(line, flush=True)
         with open(out_dir / f"{name}.jsonl", "a") as f:
             f.write(line + "\n")
+        figures_of[name] = figures
         if not ok:
             failures.append(name)
+    print_beside_naive(figures_of)
     print(f"\nbench: {len(chosen) - len(failures)}/{len(chosen)} scenarios ok in {time.monotonic() - started:.0f}s")
     if failures:
         print(f"bench: FAILED: {', '.join(failures)}")
         return 1
     return 0
+
+
+def print_beside_naive(figures_of: dict[str, dict[str, Any]]) -> None:
+    """The chat server's fan-out and many-rooms figures beside the naive reference's, this run."""
+    naive = figures_of.get("naive", {})
+    shown = [kind for kind in ("fanout", "rooms") if figures_of.get(kind) and naive.get(kind)]
+    if not shown:
+        return
+
+    def us_per_delivery(f: dict[str, Any]) -> str:
+        per_cpu_s = f.get("deliveries_per_server_cpu_s_at_best")
+        return f"{1e6 / per_cpu_s:.1f}" if per_cpu_s else "-"
+
+    print("\nbench: the chat server beside the naive FastAPI server (same loads, same machine, this run)")
+    print(f"  {'scenario':<9} {'server':<6} {'deliveries/s':>13} {'p99 ms':>8} {'server CPU µs/delivery':>23}")
+    for kind in shown:
+        for label, f in (("chat", figures_of[kind]), ("naive", naive[kind])):
+            print(f"  {kind:<9} {label:<6} {f.get('deliveries_per_s', 0):>13,.0f} {f.get('p99_ms') or 0:>8.1f} {us_per_delivery(f):>23}")
 
 
 if __name__ == "__main__":

@@ -20,7 +20,7 @@ import bcrypt
 from benchlib.env import CpuMeter
 from benchlib.httpclient import Account, Http, bounded, create_room, make_accounts, unique_prefix
 from benchlib.load import GENERATOR_SATURATED, Load, search
-from benchlib.server import BareServer, CpuWindow, Server
+from benchlib.server import BareServer, CpuWindow, NaiveServer, Server
 from benchlib.ws import (
     ChatClient,
     Recorder,
@@ -72,7 +72,7 @@ def _ms(seconds: float) -> float:
 @dataclass
 class FanoutSetup:
     server: Server
-    http: Http
+    http: Http | None  # None: a reference server with no accounts (`naive`)
     load: Load
     clients: int
     rooms: int
@@ -80,16 +80,14 @@ class FanoutSetup:
 
     async def close(self) -> None:
         await close_all(self.load.clients)
-        await self.http.close()
+        if self.http is not None:
+            await self.http.close()
         self.server.stop()
 
 
 async def setup_fanout(ctx: Ctx, kind: str) -> FanoutSetup:
     """`fanout`: 1 room, 200 clients, 2 senders. `rooms`: 100 rooms x 10 clients, 1 sender each."""
-    if kind == "fanout":
-        n_rooms, per_room, senders_per_room = 1, _pick(ctx.quick, 20, 200), 2
-    else:
-        n_rooms, per_room, senders_per_room = _pick(ctx.quick, 4, 100), 10, 1
+    n_rooms, per_room, senders_per_room = fanout_shape(ctx.quick, kind)
     server = ctx.server(kind)
     server.start()
     http = Http("127.0.0.1", server.port)
@@ -115,15 +113,22 @@ async def setup_fanout(ctx: Ctx, kind: str) -> FanoutSetup:
     return FanoutSetup(server, http, load, len(all_clients), n_rooms, len(senders))
 
 
+def fanout_shape(quick: bool, kind: str) -> tuple[int, int, int]:
+    """(rooms, sockets per room, senders per room) of `fanout` and `rooms`."""
+    if kind == "fanout":
+        return 1, _pick(quick, 20, 200), 2
+    return _pick(quick, 4, 100), 10, 1
+
+
 async def scenario_fanout(ctx: Ctx, kind: str) -> tuple[bool, dict[str, Any]]:
     setup = await setup_fanout(ctx, kind)
     try:
-        return await _rate_search(ctx, setup, start=5000.0 if kind == "fanout" else 2500.0)
+        return await rate_search(ctx, setup, start=5000.0 if kind == "fanout" else 2500.0)
     finally:
         await setup.close()
 
 
-async def _rate_search(ctx: Ctx, setup: FanoutSetup, start: float) -> tuple[bool, dict[str, Any]]:
+async def rate_search(ctx: Ctx, setup: FanoutSetup, start: float) -> tuple[bool, dict[str, Any]]:
     """The step-up search of scenarios 1, 2 and `users`, and its figures."""
     if ctx.quick:
         params = dict(start=1000.0, factor=2.0, duration=0.5, max_steps=2, refine=0, confirm=0)
@@ -326,7 +331,7 @@ async def setup_users(ctx: Ctx) -> UsersSetup:
 async def scenario_users(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
     setup = await setup_users(ctx)
     try:
-        ok, figures = await _rate_search(ctx, setup, start=5000.0)
+        ok, figures = await rate_search(ctx, setup, start=5000.0)
         n = setup.clients
         rooms_per_user = len(setup.users[0].rooms)
         foreign = sum(c.foreign for c in setup.users)
@@ -396,6 +401,40 @@ async def scenario_calibrate(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
     finally:
         await close_all(clients)
         server.stop()
+
+
+# --- the naive reference: fan-out and many rooms on a plain FastAPI server --------------------
+
+
+async def scenario_naive(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
+    """Scenarios 1 and 2's loads against bench/benchlib/naive_server.py (FastAPI's documented
+    ConnectionManager; no auth, no storage), with the same step-up search: the figures the chat
+    server is set beside (issue 16)."""
+    ok = True
+    figures: dict[str, Any] = {}
+    for kind in ("fanout", "rooms"):
+        n_rooms, per_room, senders_per_room = fanout_shape(ctx.quick, kind)
+        server = NaiveServer(ctx.workdir / kind)
+        ctx.server_commands.append(server.describe())
+        server.start()
+        rec = Recorder()
+        rooms: dict[int, list[ChatClient]] = {}
+        for room_id in range(1, n_rooms + 1):
+            first = (room_id - 1) * per_room
+            rooms[room_id] = [ChatClient(rec, Account(first + i, f"u{first + i}", first + i, "none"), room_id) for i in range(per_room)]
+        clients = [c for members in rooms.values() for c in members]
+        senders = [c for members in rooms.values() for c in members[:senders_per_room]]
+        load = Load(server, rec, rooms, senders)
+        load.quiet = _pick(ctx.quick, 0.2, 1.0)
+        setup = FanoutSetup(server, None, load, len(clients), n_rooms, len(senders))
+        try:
+            await connect_all(clients, server.base, concurrency=32)
+            ctx.log(f"  {kind}: {n_rooms} room(s) x {per_room} sockets, {len(senders)} sender(s)")
+            kind_ok, figures[kind] = await rate_search(ctx, setup, start=5000.0 if kind == "fanout" else 2500.0)
+            ok = ok and kind_ok
+        finally:
+            await setup.close()
+    return ok, figures
 
 
 # --- 3: idle sockets -------------------------------------------------------------------------

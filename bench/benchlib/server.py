@@ -216,3 +216,23 @@ class BareServer(Server):
             except OSError:
                 time.sleep(0.05)
         raise RuntimeError("bare server did not start")
+
+
+class NaiveServer(BareServer):
+    """bench/benchlib/naive_server.py on uvicorn (uvloop, httptools): the naive FastAPI reference."""
+
+    def __init__(self, data_dir: Path) -> None:
+        super().__init__(data_dir)
+        app_dir = Path(__file__).resolve().parent
+        self.cmd = [
+            "taskset", "-c", str(SERVER_CORE), str(VENV_PYTHON), "-m", "uvicorn", "naive_server:app",
+            "--app-dir", str(app_dir), "--host", "127.0.0.1", "--port", str(self.port),
+            "--loop", "uvloop", "--http", "httptools", "--log-level", "warning", "--no-access-log",
+        ]  # fmt: skip
+
+    def describe(self) -> str:
+        return (
+            f"nice -n {env.NICE} " + " ".join(self.cmd[:3]) + " .venv/bin/python -m uvicorn naive_server:app "
+            "--app-dir bench/benchlib --port <port> --loop uvloop --http httptools --log-level warning --no-access-log"
+        )
+
