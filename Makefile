@@ -17,7 +17,7 @@ PIP := $(VPY) -m pip install --quiet --disable-pip-version-check -c $(BACKEND)/c
 FRONTEND_SOURCES := $(shell find $(FRONTEND)/pages $(FRONTEND)/components $(FRONTEND)/lib $(FRONTEND)/styles $(FRONTEND)/public -type f 2>/dev/null) \
 	$(wildcard $(FRONTEND)/next.config.* $(FRONTEND)/tsconfig.json)
 
-.PHONY: run dev test lint backend-test backend-test-sqlite backend-test-postgresql test-ws-latest seed-steps frontend-test e2e bench bench-quick clean
+.PHONY: run dev test lint backend-test backend-test-sqlite backend-test-postgresql backend-test-mariadb test-ws-latest seed-steps frontend-test e2e bench bench-quick clean
 
 # --- set-up ----------------------------------------------------------------------------------
 
@@ -55,14 +55,18 @@ lint: $(VENV)/.dev  ## ruff and mypy
 
 test: lint backend-test test-ws-latest seed-steps frontend-test e2e bench-quick  ## everything (bench-quick: a smoke check, no timing asserted)
 
-backend-test: backend-test-sqlite backend-test-postgresql
+backend-test: backend-test-sqlite backend-test-postgresql backend-test-mariadb
 
 backend-test-sqlite: $(VENV)/.dev
 	cd $(BACKEND) && TEST_DATABASE=sqlite .venv/bin/pytest -q -n 2
 
-# PostgreSQL and Redis run on every machine of this project; .ci/run makes sure they are up.
+# PostgreSQL, MariaDB and Redis run on every machine of this project; .ci/run makes sure they
+# are up (and that MariaDB has the Mroonga engine search uses).
 backend-test-postgresql: $(VENV)/.dev
 	cd $(BACKEND) && TEST_DATABASE=postgresql .venv/bin/pytest -q -n 2
+
+backend-test-mariadb: $(VENV)/.dev
+	cd $(BACKEND) && TEST_DATABASE=mariadb .venv/bin/pytest -q -n 2
 
 # app/server_internals.py reaches into uvicorn, websockets and httptools as pinned; with other
 # versions the server takes their public paths. This runs the WebSocket tests in a throwaway venv

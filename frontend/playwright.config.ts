@@ -12,7 +12,14 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   retries: 0,
   timeout: 60_000,
-  expect: { timeout: 10_000 },
+  expect: {
+    timeout: 10_000,
+    // Screenshot comparisons (e2e/screenshots.spec.ts): no moving parts, no blinking caret.
+    toHaveScreenshot: { animations: "disabled", caret: "hide", scale: "css" },
+  },
+  // The baselines live in the repository, one set for every platform: the browser (Debian's
+  // Chromium) and the fonts (Debian's packages, see .ci/run) are the same wherever they run.
+  snapshotPathTemplate: "{testDir}/__screenshots__/{testFilePath}/{arg}{ext}",
   reporter: [["list"], ["html", { open: "never", outputFolder: "playwright-report" }]],
   use: {
     browserName: "chromium",

@@ -3,10 +3,11 @@
 import asyncio
 
 from alembic import context
+from sqlalchemy import text
 from sqlalchemy.engine import Connection
 
 from app.config import Settings
-from app.database import create_engine
+from app.database import MYSQL_DIALECTS, create_engine
 from app.models import Base, UTCDateTime
 from app.search_schema import include_name
 
@@ -20,7 +21,23 @@ def render_item(type_: str, obj: object, autogen_context: object) -> str | bool:
     return False
 
 
+def prepare_mariadb(connection: Connection) -> None:
+    """MariaDB only (MySQL lacks the INSERT ... RETURNING the message writer needs). Every table
+    in utf8mb4 (emoji, every script) with a binary collation: comparisons, unique keys and
+    ordering are exact, as on SQLite and PostgreSQL (the default utf8mb4_general_ci would make
+    'a' = 'A' = 'á' and one emoji equal to another). Tables take the database's default."""
+    if not getattr(connection.dialect, "is_mariadb", False):
+        raise SystemExit("DATABASE_URL names a MySQL server: the chat needs MariaDB 10.10 or later")
+    if connection.dialect.server_version_info < (10, 10):
+        version = ".".join(map(str, connection.dialect.server_version_info))
+        raise SystemExit(f"MariaDB {version}: the chat needs MariaDB 10.10 or later")
+    connection.execute(text("ALTER DATABASE CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+    connection.commit()  # before Alembic begins its own transaction
+
+
 def do_run_migrations(connection: Connection) -> None:
+    if connection.dialect.name in MYSQL_DIALECTS:
+        prepare_mariadb(connection)
     # render_as_batch: SQLite alters tables by copying them; Alembic's batch mode does that.
     context.configure(
         connection=connection,

@@ -10,6 +10,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from sqlalchemy import make_url
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 
@@ -40,9 +41,11 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=None, extra="ignore", case_sensitive=False)
 
     data_dir: Path = REPO_ROOT / "data"
-    # Unset: a SQLite file in data_dir. `postgresql://…` is served by asyncpg.
+    # Unset: a SQLite file in data_dir. `postgresql://…` is served by asyncpg, `mariadb://…` (or
+    # `mysql://…`: MariaDB 10.10 and later) by asyncmy, always in utf8mb4.
     database_url: str | None = None
-    # Unset: the in-process broker (one server process). Set: Redis pub/sub across processes.
+    # Unset: the in-process broker (one server process). Set: Redis pub/sub across processes, on one
+    # Redis (`redis://host:6379/0`) or a Redis Cluster (`redis+cluster://host:port,host:port`).
     redis_url: str | None = None
     # Prefix of every Redis key and channel, so several deployments (or test runs) share a server.
     redis_prefix: str = "chat"
@@ -54,6 +57,9 @@ class Settings(BaseSettings):
     workers: int = 1
     frontend_dir: Path = REPO_ROOT / "frontend" / "out"
     log_format: Literal["text", "json"] = "text"
+    # SIGTERM: sockets close with 1012 and the group commit in flight finishes (app/shutdown.py);
+    # the process has exited this long after (give or take the closing of its connections).
+    shutdown_timeout_seconds: float = Field(default=10.0, gt=0)
     log_level: str = "info"
 
     access_token_ttl_seconds: int = Field(default=15 * 60, ge=1)
@@ -151,14 +157,27 @@ class Settings(BaseSettings):
             ("postgres://", "postgresql+asyncpg://"),
             ("postgresql://", "postgresql+asyncpg://"),
             ("sqlite://", "sqlite+aiosqlite://"),
+            # SQLAlchemy's `mariadb` dialect: INSERT/DELETE ... RETURNING, and a MySQL server refused
+            # at the first connection (it has no RETURNING, which the message writer needs).
+            ("mysql://", "mariadb+asyncmy://"),
+            ("mysql+asyncmy://", "mariadb+asyncmy://"),
+            ("mariadb://", "mariadb+asyncmy://"),
         ):
             if url.startswith(plain):
-                return driver + url[len(plain) :]
+                url = driver + url[len(plain) :]
+                break
+        if url.startswith(("mariadb+", "mysql+")):
+            # Every connection in utf8mb4 (4-byte UTF-8: emoji), whatever the URL or server says.
+            return make_url(url).update_query_dict({"charset": "utf8mb4"}).render_as_string(hide_password=False)
         return url
 
     @property
     def is_sqlite(self) -> bool:
         return self.async_database_url.startswith("sqlite")
+
+    @property
+    def is_mariadb(self) -> bool:
+        return self.async_database_url.startswith(("mariadb+", "mysql+"))
 
     @property
     def upload_folder(self) -> Path:

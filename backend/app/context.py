@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from functools import partial
 from typing import Literal
 
-from redis.asyncio import Redis
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
@@ -21,6 +20,7 @@ from app.realtime.broker import Broker, LocalBroker, RedisBroker
 from app.realtime.delivery import Delivery
 from app.realtime.hub import RoomHub
 from app.realtime.presence import MemoryPresence, PresenceStore, RedisPresence
+from app.redis_connection import connect as connect_redis
 from app.schemas import Readiness, UserCreate
 from app.security import PasswordHasher, TokenCodec
 from app.services.access import member_room_ids
@@ -31,7 +31,7 @@ from app.services.files import FileService
 from app.services.message_writer import MessageWriter
 from app.services.messages import MessageService
 from app.services.notifications import NotificationService
-from app.services.publish_order import PostgresPublishLock, PublishOrder, SingleProcessOrder, SQLiteFileLock
+from app.services.publish_order import DatabasePublishLock, PublishOrder, SingleProcessOrder, SQLiteFileLock
 from app.services.reactions import ReactionService
 from app.services.read_state import ReadStateService
 from app.services.rooms import RoomService
@@ -77,7 +77,7 @@ class AppContext:
         broker: Broker
         presence: PresenceStore
         if settings.redis_url:
-            redis = Redis.from_url(settings.redis_url, socket_timeout=5, socket_connect_timeout=5)
+            redis = connect_redis(settings.redis_url)  # one server, or a cluster (redis+cluster://)
             broker = RedisBroker(redis, settings.redis_prefix)
             presence = RedisPresence(redis, settings.redis_prefix)
         else:
@@ -95,7 +95,7 @@ class AppContext:
         )
         order: PublishOrder = SingleProcessOrder()
         if settings.redis_url:  # several processes may write to the same room
-            order = SQLiteFileLock(settings.data_dir) if settings.is_sqlite else PostgresPublishLock(engine)
+            order = SQLiteFileLock(settings.data_dir) if settings.is_sqlite else DatabasePublishLock(engine)
         writer = MessageWriter(Transactions(engine), events, order)
         files = FileService(settings, limits)
         messages = MessageService(

@@ -22,10 +22,12 @@ from app.context import AppContext
 from app.database import DATABASE_DOWN
 from app.errors import AppError
 from app.logs import configure_logging
-from app.metrics import SOCKETS, MetricsMiddleware, metrics_endpoint
+from app.metrics import SOCKETS, MetricsMiddleware, metrics_endpoint, metrics_process_started, metrics_process_stopped
 from app.middleware import RequestLogMiddleware, SecurityHeadersMiddleware
 from app.pages import serve_pages
+from app.realtime.frames import CloseCode
 from app.server_internals import fast_writes
+from app.shutdown import GracefulShutdown
 
 log = logging.getLogger(__name__)
 
@@ -35,15 +37,19 @@ def create_app(settings: Settings | None = None) -> "ChatApp":
     configure_logging(settings)
 
     @asynccontextmanager
-    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: "ChatApp") -> AsyncIterator[None]:
         context = AppContext.build(settings)
         await context.start()
         app.state.context = context
-        SOCKETS.set_function(lambda: context.hub.connection_count)
+        metrics_process_started()
+        shutdown = GracefulShutdown(app, context)
+        shutdown.install()  # SIGTERM drains first (app/shutdown.py)
         try:
             yield
         finally:
+            shutdown.uninstall()
             await context.stop()
+            metrics_process_stopped()
 
     app = ChatApp(
         title="Chat",
@@ -86,17 +92,42 @@ class ChatApp(FastAPI):
     by the same router behind them (bench/README.md, "Server internals")."""
 
     sockets: Router
+    # Set on SIGTERM (app/shutdown.py): new sockets are closed with 1012, `/readyz` answers 503.
+    draining = False
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "websocket":
+            if self.draining:
+                await _restarting(receive, send)
+                return
             scope["app"] = self  # as Starlette sets it: the endpoint finds the app's state there
-            await self.sockets(scope, receive, send)
+            SOCKETS.inc()
+            try:
+                await self.sockets(scope, receive, send)
+            finally:
+                SOCKETS.dec()
+        elif self.draining and scope["type"] == "http" and scope["path"] == "/readyz":
+            await self._not_ready(scope, receive, send)
         else:
             await super().__call__(scope, receive, send)
+
+    async def _not_ready(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """`/readyz` while the process shuts down: 503, so that load balancers send no one here."""
+        context: AppContext = self.state.context
+        report = (await context.readiness()).model_copy(update={"status": "unavailable"})
+        await JSONResponse(report.model_dump(), status_code=503)(scope, receive, send)
 
     async def serve_http(self, scope: Scope, receive: Receive, send: Send) -> None:
         """FastAPI itself: what the sockets' router does not route."""
         await super().__call__(scope, receive, send)
+
+
+async def _restarting(receive: Receive, send: Send) -> None:
+    """A socket that connects while the process shuts down: accepted, then closed with 1012 at
+    once, so that the client reconnects (to another host) straight away."""
+    if (await receive())["type"] == "websocket.connect":
+        await send({"type": "websocket.accept"})
+        await send({"type": "websocket.close", "code": CloseCode.SERVICE_RESTART, "reason": "server restarting"})
 
 
 class AsciiJSONResponse(JSONResponse):

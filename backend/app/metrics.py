@@ -1,9 +1,25 @@
-"""Prometheus metrics: HTTP requests by route and status, their latency, and live sockets."""
+"""Prometheus metrics: HTTP requests by route and status, their latency, and live sockets.
 
+With WORKERS > 1 each worker counts in its own memory, and a scrape reaches whichever worker
+accepts it: `python -m app.server` then sets PROMETHEUS_MULTIPROC_DIR (an empty folder, DATA_DIR/
+metrics unless set), prometheus-client's multiprocess mode: every worker writes its figures to
+files there, and `/metrics` adds up those of every worker (live sockets: of the live ones)."""
+
+import glob
 import hmac
+import os
 import time
 
-from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    REGISTRY,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+    generate_latest,
+    multiprocess,
+)
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -15,7 +31,8 @@ LATENCY = Histogram(
     ["method", "route"],
     buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
-SOCKETS = Gauge("chat_websocket_connections", "Open WebSocket connections on this process")
+# livesum: with several workers, the sum over the workers still running.
+SOCKETS = Gauge("chat_websocket_connections", "Open WebSocket connections", multiprocess_mode="livesum")
 MESSAGES_STORED = Counter("chat_messages_stored_total", "Chat messages stored by this process")
 
 
@@ -78,4 +95,44 @@ async def metrics_endpoint(request: Request) -> Response:
     expected = token.get_secret_value().encode()
     if scheme.lower() != "bearer" or not hmac.compare_digest(presented.strip().encode(), expected):
         return JSONResponse({"detail": "Not authenticated"}, status_code=401, headers={"WWW-Authenticate": "Bearer"})
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+    return Response(generate_latest(_registry()), media_type=CONTENT_TYPE_LATEST)
+
+
+def _multiprocess_dir() -> str | None:
+    return os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+
+
+def _registry() -> CollectorRegistry:
+    """This process's figures, or every worker's added up (multiprocess mode)."""
+    if _multiprocess_dir() is None:
+        return REGISTRY
+    registry = CollectorRegistry()
+    multiprocess.MultiProcessCollector(registry)  # type: ignore[no-untyped-call]
+    return registry
+
+
+def metrics_process_started() -> None:
+    """A worker starts: the live-socket figures of workers that died without a word (killed, and
+    replaced by uvicorn) no longer count."""
+    folder = _multiprocess_dir()
+    if folder is None:
+        return
+    for path in glob.glob(os.path.join(folder, "gauge_live*_*.db")):
+        pid = int(path.rsplit("_", 1)[1].removesuffix(".db"))
+        if not _running(pid):
+            multiprocess.mark_process_dead(pid, folder)  # type: ignore[no-untyped-call]
+
+
+def metrics_process_stopped() -> None:
+    if (folder := _multiprocess_dir()) is not None:
+        multiprocess.mark_process_dead(os.getpid(), folder)  # type: ignore[no-untyped-call]
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process: alive
+        return True
+    return True

@@ -16,25 +16,40 @@ from sqlalchemy import (
     UniqueConstraint,
     false,
 )
+from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.compiler import TypeCompiler
 from sqlalchemy.types import TypeDecorator
 
-# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL gets a 64-bit id.
+# SQLite only auto-increments INTEGER PRIMARY KEY; PostgreSQL and MariaDB get a 64-bit id.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
 
 
+@compiles(DateTime, "mariadb")
+@compiles(DateTime, "mysql")
+def _datetime_with_microseconds(type_: DateTime, compiler: TypeCompiler, **kw: object) -> str:
+    """MariaDB's DATETIME keeps whole seconds unless told otherwise: microseconds, as elsewhere
+    (in migrations and in the models alike)."""
+    return "DATETIME(6)"
+
+
 class UTCDateTime(TypeDecorator[dt.datetime]):
-    """Stored as UTC; SQLite forgets the offset, so it is put back on the way out."""
+    """Stored as UTC; SQLite and MariaDB forget the offset, so it is put back on the way out."""
 
     impl = DateTime(timezone=True)
     cache_ok = True
 
-    def process_bind_param(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is not None and value.tzinfo is None:
             raise ValueError("naive datetime")
-        return value.astimezone(dt.UTC) if value is not None else None
+        if value is None:
+            return None
+        utc = value.astimezone(dt.UTC)
+        # MariaDB's DATETIME has no offset, and its drivers would not drop one: UTC, written plain.
+        return utc.replace(tzinfo=None) if dialect.name in ("mariadb", "mysql") else utc
 
-    def process_result_value(self, value: dt.datetime | None, dialect: object) -> dt.datetime | None:
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
         if value is not None and value.tzinfo is None:
             return value.replace(tzinfo=dt.UTC)
         return value
@@ -75,6 +90,16 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default=Role.user.value)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Shown beside the username; trimmed, at most 64 characters, NULL: none (app/schemas.py).
+    display_name: Mapped[str | None] = mapped_column(String(64))
+    # What a membership of a new room (joined, created, added to) starts at: all | mentions |
+    # muted, as Membership.notify. Direct rooms start at all whatever this says.
+    default_notify: Mapped[str] = mapped_column(String(16), default="mentions", server_default="mentions")
+    # The last login or token refresh. A signed-in page refreshes its access token before it
+    # expires (ACCESS_TOKEN_TTL_SECONDS, 15 minutes), so this lags by at most about that: one
+    # write per device per refresh, none per request. Whether someone is connected right now is
+    # the presence store's to say.
+    last_seen_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime, index=True)
 
 
 class AuthSession(Base):
@@ -159,6 +184,8 @@ class Message(Base):
     __table_args__ = (
         # History pages and `since` replay walk a room by id.
         Index("ix_messages_room_id_id", "room_id", "id"),
+        # The admin's "messages in the last 24 hours" counts a range of it, not the whole table.
+        Index("ix_messages_created_at", "created_at"),
         # Idempotent sends: a retried (sender, client_id) finds the stored message.
         UniqueConstraint("sender_id", "client_id"),
     )
@@ -214,3 +241,22 @@ class Upload(Base):
     width: Mapped[int | None] = mapped_column(Integer)
     height: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class AdminAction(Base):
+    """One thing an admin did (who did what to whom, when): the audit log, written in the same
+    transaction as the change itself, never edited."""
+
+    __tablename__ = "admin_actions"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    # Accounts are deactivated, not deleted; SET NULL keeps the log should one ever be deleted.
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    action: Mapped[str] = mapped_column(String(32))  # user.role | user.deactivate | user.reactivate | room.delete
+    target_user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # No foreign key: a deleted room is the usual target, and its id must stay (its name is in `detail`).
+    target_room_id: Mapped[int | None] = mapped_column(BigId)
+    detail: Mapped[str | None] = mapped_column(String(500))  # JSON: {"from": "user", "to": "admin"}, {"name": ...}
+    created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_admin_actions_created_at", "created_at"),)

@@ -6,7 +6,8 @@ Retry-After over REST, an `error` frame `rate_limited` with `retry_after` on a s
 
 - Without REDIS_URL, each process counts alone, in its memory: a token bucket per key, O(1).
 - With REDIS_URL, every process counts in Redis, through the `limits` package (a moving window per
-  key, under `{REDIS_PREFIX}:limits:`): WORKERS=4 allows what one process does. While Redis does not
+  key, under `{REDIS_PREFIX}:limits:`; on a Redis Cluster each key on its own shard): WORKERS=4
+  allows what one process does. While Redis does not
   answer, each process counts alone in memory (as without Redis) and says so once in the log; the
   shared count resumes when Redis is back, as the broker falls back to local delivery.
 
@@ -21,14 +22,16 @@ import time
 from collections.abc import Iterable
 
 from limits import RateLimitItem, RateLimitItemPerSecond
-from limits.aio.storage import RedisStorage
+from limits.aio.storage import RedisClusterStorage, RedisStorage
 from limits.aio.strategies import MovingWindowRateLimiter
 from limits.errors import StorageError
 from redis.asyncio import ConnectionPool
+from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from app.config import RateLimit, Settings
 from app.errors import RateLimited
+from app.redis_connection import is_cluster_url, parse_cluster_url
 
 log = logging.getLogger(__name__)
 
@@ -91,16 +94,31 @@ class SharedCounts:
     TIMEOUT = 2.0
 
     def __init__(self, redis_url: str, prefix: str) -> None:
-        self._pool = ConnectionPool.from_url(
-            redis_url, socket_timeout=self.TIMEOUT, socket_connect_timeout=self.TIMEOUT
-        )
-        storage = RedisStorage(
-            _storage_uri(redis_url),
-            wrap_exceptions=True,
-            implementation="redispy",
-            key_prefix=f"{prefix}:limits",
-            connection_pool=self._pool,  # type: ignore[arg-type]  # passed on to redis.asyncio.Redis
-        )
+        self._pool: ConnectionPool | None = None
+        storage: RedisStorage
+        if is_cluster_url(redis_url):
+            # `limits` builds its own RedisCluster client from the URL (the same `redis+cluster://` form).
+            options = parse_cluster_url(redis_url).node_options()
+            options.update(socket_timeout=self.TIMEOUT, socket_connect_timeout=self.TIMEOUT)
+            storage = RedisClusterStorage(
+                "async+" + redis_url.replace("rediss+cluster://", "redis+cluster://"),
+                wrap_exceptions=True,
+                implementation="redispy",
+                key_prefix=f"{prefix}:limits",
+                **options,
+            )
+        else:
+            self._pool = ConnectionPool.from_url(
+                redis_url, socket_timeout=self.TIMEOUT, socket_connect_timeout=self.TIMEOUT
+            )
+            storage = RedisStorage(
+                _storage_uri(redis_url),
+                wrap_exceptions=True,
+                implementation="redispy",
+                key_prefix=f"{prefix}:limits",
+                connection_pool=self._pool,  # type: ignore[arg-type]  # passed on to redis.asyncio.Redis
+            )
+        self._storage = storage
         self._windows = MovingWindowRateLimiter(storage)
         self._paused_until = 0.0
         self._failing = False
@@ -137,7 +155,11 @@ class SharedCounts:
             self._failing = False
 
     async def close(self) -> None:
-        await self._pool.aclose()
+        if self._pool is not None:
+            await self._pool.aclose()
+        # On a cluster, the client `limits` made for itself (its bridge keeps it, untyped).
+        elif isinstance(client := getattr(self._storage.bridge, "storage", None), RedisCluster):
+            await client.aclose()
 
 
 def _storage_uri(redis_url: str) -> str:

@@ -1,6 +1,7 @@
 """Pydantic request and response models of the HTTP API (the WebSocket frames live in realtime/frames.py)."""
 
 import datetime as dt
+import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictBool, StringConstraints
@@ -25,6 +26,22 @@ def password_bytes(value: str) -> str:
     if not 8 <= size <= 72:
         raise ValueError(f"password must be 8 to 72 bytes in UTF-8 (this one is {size})")
     return value
+
+
+# Control characters, and the bidirectional overrides and isolates that would turn the text
+# around them (a display name "\u202eevil" reads backwards); as a regex character class, so the
+# schema's pattern says it too. Emoji sequences (zero-width joiners) stay allowed.
+NAME_FORBIDDEN = r"\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+_FORBIDDEN_IN_NAME = re.compile(f"[{NAME_FORBIDDEN}]")
+
+
+def display_name(value: str | None) -> str | None:
+    name = storable_text(value).strip() if value is not None else ""
+    if _FORBIDDEN_IN_NAME.search(name):
+        raise ValueError("must not contain control or text-direction characters")
+    if len(name) > 64:
+        raise ValueError("must be at most 64 characters once trimmed")
+    return name or None  # blank: no display name
 
 
 def room_name(value: str) -> str:
@@ -72,6 +89,15 @@ Password = Annotated[
     AfterValidator(password_bytes),
 ]
 RoomName = Annotated[str, Field(json_schema_extra={"pattern": trimmed_text(64)}), AfterValidator(room_name)]
+# What display_name() takes: spaces around (trimmed), then at most 64 characters, none forbidden.
+_NAME_EDGE = rf"[^{SPACE}{NAME_FORBIDDEN}]"
+_NAME_TEXT = rf"^[{SPACE}]*(?:{_NAME_EDGE}(?:[^{NAME_FORBIDDEN}]{{0,62}}{_NAME_EDGE})?)?[{SPACE}]*$"
+_DisplayNameText = Annotated[str, Field(max_length=256, json_schema_extra={"pattern": _NAME_TEXT})]
+DisplayName = Annotated[
+    _DisplayNameText | None,
+    Field(description="at most 64 characters once trimmed, no control characters; empty or null: none"),
+    AfterValidator(display_name),
+]
 _TopicText = Annotated[str, Field(json_schema_extra={"pattern": trimmed_text(250, or_blank=True)})]
 RoomTopic = Annotated[
     _TopicText | None,
@@ -114,12 +140,38 @@ class UserPublic(Schema):
     username: str
 
 
+# What a member is notified of in a room (Membership.notify), and what new rooms start at.
+NotifyLevel = Literal["all", "mentions", "muted"]
+
+
 class UserOut(Schema):
     id: int
     username: str
+    display_name: str | None = Field(default=None, description="shown beside the username; null: none")
     role: Role
     is_active: bool
     created_at: dt.datetime
+    default_notify: NotifyLevel = Field(
+        default="mentions", description="what a membership of a new room starts at (direct rooms: all)"
+    )
+
+
+class ProfileUpdate(BaseModel):
+    """Only the fields sent change."""
+
+    display_name: DisplayName = None
+    default_notify: NotifyLevel | None = Field(default=None, description="null: unchanged")
+
+
+class PasswordChange(BaseModel):
+    # Checked, not validated: any text that is not the password is simply wrong (403).
+    current_password: Annotated[str, Field(min_length=1, max_length=256)]
+    new_password: Password
+    sign_out_other_devices: StrictBool = False
+
+
+class PasswordChanged(BaseModel):
+    signed_out_devices: int = Field(description="other devices signed out (0 unless asked)")
 
 
 class TokenPair(BaseModel):
@@ -153,9 +205,6 @@ class SessionOut(Schema):
 class RoomCreate(BaseModel):
     name: RoomName
     is_private: StrictBool = False  # true or false, as documented: not 0, 1, "yes" or "off"
-
-
-NotifyLevel = Literal["all", "mentions", "muted"]
 
 
 class NotifySetting(BaseModel):
@@ -323,10 +372,57 @@ class AdminUserUpdate(BaseModel):
     is_active: StrictBool | None = None  # see RoomCreate.is_private
 
 
+class AdminUserOut(UserOut):
+    last_seen_at: dt.datetime | None = Field(description="last login or token refresh (null: never)")
+    online: bool = Field(description="connected right now, on any server process")
+
+
+RoomKind = Literal["public", "private", "direct"]
+
+
+class AdminRoomOut(BaseModel):
+    id: int
+    name: str = Field(description="as stored: a direct room's is its two members' usernames")
+    kind: RoomKind
+    is_private: bool
+    owner_id: int | None
+    created_at: dt.datetime
+    member_count: int
+    message_count: int = Field(description="messages stored, deleted ones included")
+
+
+AdminActionKind = Literal["user.role", "user.deactivate", "user.reactivate", "room.delete"]
+
+
+class AuditRoom(BaseModel):
+    id: int
+    name: str | None = Field(description="its name when the action was taken (null: unknown)")
+
+
+class AdminActionOut(BaseModel):
+    id: int
+    created_at: dt.datetime
+    action: AdminActionKind
+    actor: UserPublic | None = Field(description="the admin (null: that account no longer exists)")
+    target_user: UserPublic | None = None
+    target_room: AuditRoom | None = None
+    detail: dict[str, str] = Field(
+        default_factory=dict, description='`user.role`: {"from", "to"}; `room.delete`: {"name", "kind"}'
+    )
+
+
+class AuditPage(BaseModel):
+    actions: list[AdminActionOut] = Field(description="newest first")
+    has_more: bool = Field(description="older ones exist: ask again with `before` = the last id")
+
+
 class Stats(BaseModel):
     users: int
+    active_users_24h: int = Field(description="users seen (logged in or refreshed a token) in the last 24 hours")
+    online_users: int = Field(description="users connected right now, among those seen in the last 24 hours")
     rooms: int
     messages: int
+    messages_24h: int = Field(description="messages stored in the last 24 hours")
     connections: int = Field(description="open WebSocket connections on this server process")
 
 

@@ -1,5 +1,7 @@
 """`python -m app.server`: bring the schema up to date, then serve (what `make run` calls)."""
 
+import math
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +15,9 @@ from app.logs import configure_logging
 from app.server_internals import http_protocol
 
 BACKEND_DIR = Path(__file__).resolve().parents[1]
+# The HTTP protocol, for workers (WORKERS > 1) to import by name: the class is made in a function
+# (app/server_internals.py), which spawning a worker cannot pickle.
+HTTP_PROTOCOL = http_protocol()
 
 
 def migrate(settings: Settings) -> None:
@@ -30,6 +35,11 @@ def main() -> None:
             "so a room would silently split between processes. Set REDIS_URL=redis://... or WORKERS=1."
         )
     migrate(settings)
+    options = protocol_options(settings)
+    if settings.workers > 1:
+        prepare_metrics_folder(settings)
+        if not isinstance(options["http"], str):  # workers are spawned: they import it by name
+            options["http"] = "app.server:HTTP_PROTOCOL"
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -40,8 +50,21 @@ def main() -> None:
         log_level=settings.log_level,
         log_config=None,  # app.logs configures logging (in every worker, via create_app)
         proxy_headers=True,
-        **protocol_options(settings),
+        # After SIGTERM's drain (app/shutdown.py), which sets what is left of it.
+        timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
+        **options,
     )
+
+
+def prepare_metrics_folder(settings: Settings) -> None:
+    """Several workers: Prometheus figures in prometheus-client's multiprocess mode (app/metrics.py),
+    in PROMETHEUS_MULTIPROC_DIR (DATA_DIR/metrics unless set), emptied first: what a previous run
+    left there would be added to this one's. The workers inherit the variable."""
+    folder = Path(os.environ.get("PROMETHEUS_MULTIPROC_DIR") or settings.data_dir / "metrics")
+    folder.mkdir(parents=True, exist_ok=True)
+    for stale in folder.glob("*.db"):
+        stale.unlink()
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(folder)
 
 
 def protocol_options(settings: Settings) -> dict[str, Any]:

@@ -1,8 +1,8 @@
 """Fixtures, by concern: database, settings, redis, servers, accounts, sockets. The helpers they
 use, and that tests import, are in tests/support/.
 
-The whole suite runs once per database: `TEST_DATABASE=sqlite` (default) or `postgresql`, and in
-parallel test processes (pytest-xdist, `-n 2`), each with a database of its own. Every test gets an
+The whole suite runs once per database: `TEST_DATABASE=sqlite` (default), `postgresql` or
+`mariadb`, and in parallel test processes (pytest-xdist, `-n 2`), each with a database of its own. Every test gets an
 empty schema (migrated by Alembic) and its own data folder; servers listen on 127.0.0.1."""
 
 import contextlib
@@ -27,7 +27,7 @@ from tests.support.servers import (
     server_settings,
     start_server,
 )
-from tests.support.services import REDIS_URL, PrivatePostgres, PrivateRedis
+from tests.support.services import REDIS_URL, PrivateMariaDB, PrivatePostgres, PrivateRedis
 from tests.support.sockets import Socket
 
 # --- database and settings ---------------------------------------------------------------------
@@ -103,6 +103,18 @@ def private_postgres() -> Iterator[PrivatePostgres]:
         yield cluster
     finally:
         cluster.destroy()
+
+
+@pytest.fixture
+def private_mariadb() -> Iterator[PrivateMariaDB]:
+    """A MariaDB server of this test's own, running, with an empty database `chat`; the test may
+    stop and start it."""
+    server = PrivateMariaDB()
+    try:
+        server.install()
+        yield server
+    finally:
+        server.destroy()
 
 
 # --- servers -----------------------------------------------------------------------------------

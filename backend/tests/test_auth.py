@@ -13,7 +13,7 @@ async def test_signup_returns_the_user_and_joins_general(client: httpx.AsyncClie
     body = response.json()
     assert body["username"] == "Alice.B-1_"
     assert body["role"] == "user" and body["is_active"] is True
-    assert set(body) == {"id", "username", "role", "is_active", "created_at"}
+    assert set(body) == {"id", "username", "display_name", "role", "is_active", "created_at", "default_notify"}
     assert "password" not in response.text and "hash" not in response.text
     tokens = (await login(client, "Alice.B-1_")).json()
     rooms = (await client.get("/rooms", headers={"Authorization": f"Bearer {tokens['access_token']}"})).json()

@@ -158,6 +158,13 @@ def rule_beyond_the_schema(case: Any, target: Target) -> set[int] | None:
     password = body.get("password")
     if path == "/api/v1/signup" and isinstance(password, str) and not 8 <= len(password.encode()) <= 72:
         return {422}  # 8 to 72 bytes of UTF-8; the schema can only count characters (2 to 72)
+    new_password = body.get("new_password")
+    if (
+        path == "/api/v1/users/me/password"
+        and isinstance(new_password, str)
+        and not 8 <= len(new_password.encode()) <= 72
+    ):
+        return {422}  # the same rule for a new password
     demotes = body.get("role") == "user" or body.get("is_active") is False
     if (
         path == "/api/v1/admin/users/{user_id}"

@@ -49,10 +49,31 @@ def test_upgrade_from_empty_creates_every_table_and_the_general_room(tmp_path: P
             indexes = {ix["name"] for ix in inspect(connection).get_indexes("messages")}
             if TEST_DATABASE == "sqlite":
                 assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            if TEST_DATABASE == "mariadb":
+                kinds = connection.execute(
+                    text(
+                        "SELECT table_name, engine, table_collation FROM information_schema.tables "
+                        "WHERE table_schema = DATABASE()"
+                    )
+                ).all()
+                columns = connection.execute(
+                    text(
+                        "SELECT DISTINCT column_type FROM information_schema.columns "
+                        "WHERE table_schema = DATABASE() AND data_type = 'datetime'"
+                    )
+                ).scalars()
+                assert list(columns) == ["datetime(6)"]  # microseconds, not whole seconds
         engine.dispose()
     assert {t.name for t in Base.metadata.sorted_tables} <= tables
     assert [(name, bool(private)) for name, private in rooms] == [("general", False)]
     assert "ix_messages_room_id_id" in indexes
+    if TEST_DATABASE == "mariadb":
+        # Transactions and foreign keys (InnoDB), 4-byte UTF-8 compared exactly, everywhere; the
+        # search text alone in Mroonga (this project's machines have it).
+        assert {(name, engine, collation) for name, engine, collation in kinds} == {
+            *((name, "InnoDB", "utf8mb4_bin") for name in tables - {"messages_fts"}),
+            ("messages_fts", "Mroonga", "utf8mb4_bin"),
+        }
 
 
 def test_downgrade_to_empty_and_back(settings_factory: SettingsFactory) -> None:

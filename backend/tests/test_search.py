@@ -7,10 +7,12 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from tests.support.accounts import Account
+from app.config import Settings
+from app.search_schema import create_mariadb_search, drop_mariadb_search
+from tests.support.accounts import Account, register
 from tests.support.api import create_room, search, send_message
-from tests.support.database import TEST_DATABASE, database_at_0001
-from tests.support.servers import LiveServer
+from tests.support.database import TEST_DATABASE, Database, database_at_0001
+from tests.support.servers import LiveServer, ServerFactory
 from tests.support.statements import recorded_statements
 
 
@@ -57,6 +59,15 @@ async def test_finds_fragments_in_any_script(client: httpx.AsyncClient, alice: A
     for body in CORPUS:
         await new_message_id(client, alice, body)
     assert await bodies(client, alice, q) == [expected]
+
+
+async def test_accents_count_as_with_ilike(client: httpx.AsyncClient, alice: Account) -> None:
+    """Case is ignored, accents are not (MariaDB's index folds both: its candidates are checked)."""
+    await new_message_id(client, alice, "Crème brûlée")
+    await new_message_id(client, alice, "creme brulee")
+    assert await bodies(client, alice, "CRÈME") == ["Crème brûlée"]
+    assert await bodies(client, alice, "creme") == ["creme brulee"]
+    assert await bodies(client, alice, "ûl") == ["Crème brûlée"]
 
 
 async def test_two_character_queries_work_in_the_middle_of_words(client: httpx.AsyncClient, alice: Account) -> None:
@@ -175,16 +186,22 @@ async def test_a_deleted_room_leaves_nothing_behind_in_the_index(
 
 
 async def test_the_search_is_served_by_the_index(server: LiveServer, client: httpx.AsyncClient, alice: Account) -> None:
-    """The plan names the FTS5 table (SQLite) or the trigram index (PostgreSQL, with sequential
-    scans discouraged: on a handful of rows the planner would rightly prefer one)."""
+    """The plan names the FTS5 table (SQLite), the trigram index (PostgreSQL, with sequential
+    scans discouraged: on a handful of rows the planner would rightly prefer one) or the Mroonga
+    table's full-text index (MariaDB)."""
     await new_message_id(client, alice, "something to find")
     context = server.context
+    assert await bodies(client, alice, "thing") == ["something to find"]  # MariaDB: looks for the Mroonga table
     query = context.search.query(alice.id, "thing", None, None).limit(51)
     async with context.engine.connect() as connection:
         compiled = query.compile(connection.engine, compile_kwargs={"literal_binds": True})
         if TEST_DATABASE == "sqlite":
             plan = " ".join(str(row[-1]) for row in await connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
             assert "VIRTUAL TABLE INDEX" in plan and "messages_fts" in plan, plan
+        elif TEST_DATABASE == "mariadb":
+            rows = (await connection.execute(text(f"EXPLAIN {compiled}"))).mappings().all()
+            fts = [row for row in rows if row["table"] == "messages_fts"]
+            assert [(row["type"], row["key"]) for row in fts] == [("fulltext", "ix_messages_fts_body")], rows
         else:
             await connection.execute(text("SET LOCAL enable_seqscan = off"))
             plan = " ".join(str(row[0]) for row in await connection.execute(text(f"EXPLAIN {compiled}")))
@@ -222,8 +239,72 @@ def test_upgrading_indexes_the_messages_already_there(tmp_path: Path) -> None:
                 ).all()
                 indexed = connection.execute(text("SELECT count(*) FROM messages_fts_docsize")).scalar()
                 assert (found, indexed) == ([(1,)], 2)
+            elif TEST_DATABASE == "mariadb":
+                found = connection.execute(
+                    text(
+                        "SELECT message_id FROM messages_fts WHERE MATCH (body) AGAINST ('\"ept mes\"' IN BOOLEAN MODE)"
+                    )
+                ).all()
+                indexed = connection.execute(text("SELECT count(*) FROM messages_fts")).scalar()
+                assert (found, indexed) == ([(1,)], 2)
             else:
                 index = connection.execute(
                     text("SELECT indexdef FROM pg_indexes WHERE indexname = 'ix_messages_body_trgm'")
                 ).scalar()
                 assert index is not None and "gin_trgm_ops" in index
+
+
+async def indexed_in_mroonga(server: LiveServer) -> dict[int, str]:
+    """MariaDB: the Mroonga table's rows, message id -> text."""
+    async with server.context.engine.connect() as connection:
+        rows = await connection.execute(text("SELECT message_id, body FROM messages_fts"))
+        return {message_id: body for message_id, body in rows}
+
+
+@pytest.mark.skipif(TEST_DATABASE != "mariadb", reason="the Mroonga table is MariaDB's")
+async def test_the_mroonga_table_holds_exactly_the_text_of_the_messages_not_deleted(
+    server: LiveServer, client: httpx.AsyncClient, alice: Account, admin: Account
+) -> None:
+    ids = [await new_message_id(client, alice, f"text {i}") for i in range(3)]
+    doomed = await new_room_id(client, alice, "doomed")
+    gone_with_room = await new_message_id(client, alice, "in a room about to go", doomed)
+    assert await indexed_in_mroonga(server) == {
+        ids[0]: "text 0",
+        ids[1]: "text 1",
+        ids[2]: "text 2",
+        gone_with_room: "in a room about to go",
+    }
+    await client.patch(f"/messages/{ids[0]}", json={"body": "changed"}, headers=alice.headers)
+    await client.delete(f"/messages/{ids[1]}", headers=alice.headers)
+    await client.delete(f"/admin/rooms/{doomed}", headers=admin.headers)  # its messages go by cascade
+    assert await indexed_in_mroonga(server) == {ids[0]: "changed", ids[2]: "text 2"}
+
+
+@pytest.mark.skipif(TEST_DATABASE != "mariadb", reason="MariaDB's search without Mroonga")
+async def test_without_mroonga_the_search_scans_and_finds_the_same(
+    server_factory: ServerFactory, settings: Settings, database: Database
+) -> None:
+    """A server whose database has no Mroonga table (the engine was not enabled when it was
+    migrated) searches with LIKE alone, with the same results."""
+    assert database.sync_engine is not None
+    with database.sync_engine.begin() as connection:
+        drop_mariadb_search(connection)
+    try:
+        server = await server_factory(settings)
+        async with httpx.AsyncClient(base_url=server.url + "/api/v1", timeout=30) as client:
+            alice = await register(client, "alice")
+            for body in CORPUS:
+                await new_message_id(client, alice, body)
+            for q, expected in [
+                ("believ", CORPUS[0]),
+                ("東京", CORPUS[1]),
+                ("СТОЛИЦ", CORPUS[2]),
+                ("CRÈME", CORPUS[3]),
+            ]:
+                assert await bodies(client, alice, q) == [expected], q
+            assert await bodies(client, alice, "creme") == []  # accents count, as with ILIKE
+            assert await bodies(client, alice, "100%") == []
+        assert server.context.search.mroonga is False
+    finally:
+        with database.sync_engine.begin() as connection:
+            assert create_mariadb_search(connection)

@@ -152,6 +152,10 @@ async def test_the_search_walks_the_index_of_username_key(server: LiveServer, al
             plan = " ".join(str(row[-1]) for row in await connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")))
             assert "USING INDEX sqlite_autoindex_users_1 (username_key>? AND username_key<?)" in plan, plan
             assert "TEMP B-TREE" not in plan, plan  # the index gives the order too: no sort
+        elif TEST_DATABASE == "mariadb":
+            rows = (await connection.execute(text(f"EXPLAIN {compiled}"))).mappings().all()
+            assert [(r["type"], r["key"]) for r in rows] == [("range", "uq_users_username_key")], rows
+            assert "filesort" not in (rows[0]["Extra"] or ""), rows
         else:
             await connection.execute(text("SET LOCAL enable_seqscan = off"))
             plan = " ".join(str(row[0]) for row in await connection.execute(text(f"EXPLAIN {compiled}")))

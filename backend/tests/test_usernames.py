@@ -11,7 +11,7 @@ from sqlalchemy import create_engine, text
 from app.server import BACKEND_DIR, migrate
 from app.usernames import is_reserved, skeleton
 from tests.support.accounts import PASSWORD
-from tests.support.database import empty_database
+from tests.support.database import empty_database, sync_url_of
 
 
 async def _signup(client: httpx.AsyncClient, username: str) -> httpx.Response:
@@ -65,8 +65,7 @@ def test_the_migration_fills_the_skeletons_of_existing_users(tmp_path: Path) -> 
         config = Config(str(BACKEND_DIR / "alembic.ini"))
         config.attributes["settings"] = settings
         command.upgrade(config, "0002")
-        url = settings.async_database_url.replace("+aiosqlite", "").replace("+asyncpg", "+psycopg")
-        engine = create_engine(url)
+        engine = create_engine(sync_url_of(settings))
         with engine.begin() as connection:
             connection.execute(
                 text(

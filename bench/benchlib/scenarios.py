@@ -522,7 +522,8 @@ WORDS = (
 
 def _bodies(rng: random.Random, count: int) -> list[str]:
     """Chat lines: 1 to 12 words, ~35 characters on average. (Every character costs at load time:
-    the search index, fed by triggers on SQLite and a GIN index on PostgreSQL, holds trigrams.)"""
+    the search index, fed by triggers on SQLite and a GIN index on PostgreSQL, holds trigrams;
+    MariaDB's, a Mroonga table fed by triggers, bigrams.)"""
     return [" ".join(rng.choice(WORDS) for _ in range(rng.randint(1, 12))) for _ in range(count)]
 
 
@@ -615,6 +616,54 @@ async def _load_postgres(dsn: str, users: list[int], n_rooms: int, n_messages: i
         await con.close()
 
 
+async def _load_mariadb(url: str, users: list[int], n_rooms: int, n_messages: int, rng: random.Random) -> HistoryData:
+    """Multi-row INSERTs (asyncmy's executemany) of 10,000 rows, one commit each, through the
+    triggers that feed the Mroonga search table, as the app's own inserts do; then ANALYZE TABLE."""
+    import asyncmy
+    from sqlalchemy import make_url
+
+    where = make_url(url)
+    con = await asyncmy.connect(
+        host=where.host, port=where.port or 3306, user=where.username, password=where.password or "",
+        database=where.database, charset="utf8mb4",
+    )
+    try:
+        async with con.cursor() as cur:
+            now = dt.datetime.now(dt.UTC).replace(tzinfo=None)  # DATETIME(6) holds UTC, no offset
+            tag = secrets.token_hex(3)
+            await cur.executemany(
+                "INSERT INTO rooms (name, name_key, is_private, owner_id, created_at) VALUES (%s, %s, 0, %s, %s)",
+                [(f"history-{tag}-{i}", f"history-{tag}-{i}", users[0], now) for i in range(n_rooms)],
+            )
+            await cur.execute("SELECT id FROM rooms WHERE name_key LIKE %s ORDER BY id", (f"history-{tag}-%",))
+            rooms = [r for (r,) in await cur.fetchall()]
+            await cur.executemany(
+                "INSERT INTO memberships (room_id, user_id, joined_at) VALUES (%s, %s, %s)",
+                [(r, u, now) for r in rooms for u in users],
+            )
+            await con.commit()
+            bodies = _bodies(rng, 5000)
+            start = now - dt.timedelta(seconds=n_messages)
+            chunk = 10_000
+            for base in range(0, n_messages, chunk):
+                rows = [
+                    (rooms[rng.randrange(n_rooms)], users[rng.randrange(len(users))], bodies[rng.randrange(len(bodies))],
+                     start + dt.timedelta(seconds=i))
+                    for i in range(base, min(n_messages, base + chunk))
+                ]
+                await cur.executemany(
+                    "INSERT INTO messages (room_id, sender_id, body, created_at, deleted) VALUES (%s, %s, %s, %s, 0)", rows
+                )
+                await con.commit()
+            await cur.execute("ANALYZE TABLE messages, memberships, rooms")
+            await cur.fetchall()
+            await cur.execute("SELECT min(id), max(id), count(*) FROM messages")
+            lo, hi, count = await cur.fetchone()
+            return HistoryData(rooms, lo, hi, count)
+    finally:
+        con.close()
+
+
 async def _history_queries(
     http: Http, token: str, data: HistoryData, count: int, concurrency: int, rng: random.Random
 ) -> tuple[list[float], int, float]:
@@ -675,18 +724,47 @@ async def _drop_pg_database(name: str) -> None:
         await con.close()
 
 
+MARIADB_SERVER = "mariadb://root@127.0.0.1:3306"
+
+
+async def _create_mariadb_database() -> tuple[str, str]:
+    import asyncmy
+
+    name = f"chat_bench_{secrets.token_hex(4)}"
+    con = await asyncmy.connect(host="127.0.0.1", port=3306, user="root", password="")
+    try:
+        async with con.cursor() as cur:
+            await cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+    finally:
+        con.close()
+    return name, f"{MARIADB_SERVER}/{name}"
+
+
+async def _drop_mariadb_database(name: str) -> None:
+    import asyncmy
+
+    con = await asyncmy.connect(host="127.0.0.1", port=3306, user="root", password="")
+    try:
+        async with con.cursor() as cur:
+            await cur.execute(f"DROP DATABASE IF EXISTS `{name}`")
+    finally:
+        con.close()
+
+
 async def scenario_history(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
     n_messages = _pick(ctx.quick, 5_000, 1_000_000)
     n_rooms = _pick(ctx.quick, 10, 1000)
     n_queries = _pick(ctx.quick, 40, 2000)
     figures: dict[str, Any] = {"messages": n_messages, "rooms": n_rooms, "limit": 50}
     ok = True
-    for db in ("sqlite", "postgresql"):
+    for db in ("sqlite", "postgresql", "mariadb"):
         rng = random.Random(6)
-        pg_name = None
+        pg_name = mariadb_name = None
         database_url = None
         if db == "postgresql":
             pg_name, database_url = await _create_pg_database()
+        elif db == "mariadb":
+            mariadb_name, database_url = await _create_mariadb_database()
         server = ctx.server(f"history-{db}", database_url=database_url)
         http = Http("127.0.0.1", server.port, size=8)
         try:
@@ -696,9 +774,12 @@ async def scenario_history(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
             t0 = time.monotonic()
             if db == "sqlite":
                 data = await _load_sqlite(server.data_dir / "chat.db", users, n_rooms, n_messages, rng)
-            else:
+            elif db == "postgresql":
                 assert database_url is not None
                 data = await _load_postgres(database_url, users, n_rooms, n_messages, rng)
+            else:
+                assert database_url is not None
+                data = await _load_mariadb(database_url, users, n_rooms, n_messages, rng)
             load_s = time.monotonic() - t0
             ctx.log(f"  {db}: bulk-loaded {data.messages:,} messages in {data.rooms.__len__()} rooms in {load_s:.1f}s")
             reader = accounts[0]
@@ -742,6 +823,8 @@ async def scenario_history(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
             server.stop()
             if pg_name:
                 await _drop_pg_database(pg_name)
+            if mariadb_name:
+                await _drop_mariadb_database(mariadb_name)
     return ok, figures
 
 

@@ -86,7 +86,7 @@ class Server:
             for k in ("MESSAGE_RATE_LIMIT", "LOGIN_RATE_LIMIT", "SIGNUP_RATE_LIMIT", "BCRYPT_ROUNDS", "LOG_LEVEL", "WS_DIRECT_WRITES")
             if k in self.env
         )
-        db = "DATABASE_URL=postgresql://… " if "DATABASE_URL" in self.env else ""
+        db = f"DATABASE_URL={self.env['DATABASE_URL'].split('://')[0]}://… " if "DATABASE_URL" in self.env else ""
         return (
             f"cd backend && {db}DATA_DIR=<tmp> PORT=<free> {shown} ulimit -n 65536; nice -n {env.NICE} "
             f"{' '.join(self.cmd[:3])} .venv/bin/python -m app.server"

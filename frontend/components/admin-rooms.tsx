@@ -1,86 +1,116 @@
-import { useCallback, useEffect, useState } from "react";
+import { useState } from "react";
 
+import type { AdminRoom } from "../lib/admin-types";
 import { api } from "../lib/api";
-import { describeError } from "../lib/api-error";
-import type { Room } from "../lib/api-types";
+import { adminError, loadError } from "../lib/friendly-errors";
+import { useKeysetList, type KeysetQuery } from "../lib/keyset-list";
+import { ConfirmDialog } from "./confirm-dialog";
+import { TimeAgo } from "./time-ago";
 
-export function AdminRooms() {
-  const [rooms, setRooms] = useState<Room[]>([]);
-  const [confirming, setConfirming] = useState<number | null>(null);
-  const [error, setError] = useState<string | null>(null);
+const PAGE_SIZE = 50;
+const KIND_LABELS: Record<AdminRoom["kind"], string> = { public: "Public", private: "Private", direct: "Direct" };
+const number = new Intl.NumberFormat();
 
-  useEffect(() => {
-    let cancelled = false;
-    api.admin.rooms().then(
-      (list) => {
-        if (!cancelled) setRooms(list);
-      },
-      (err: unknown) => {
-        if (!cancelled) setError(describeError(err));
-      },
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, []);
+const fetchRooms = ({ q, after, limit }: KeysetQuery) => api.admin.findRooms({ q, after, limit });
 
-  const remove = useCallback(async (roomId: number) => {
-    setError(null);
-    try {
-      await api.admin.deleteRoom(roomId);
-      setRooms((current) => current.filter((room) => room.id !== roomId));
-    } catch (err) {
-      setError(describeError(err));
-    } finally {
-      setConfirming(null);
-    }
-  }, []);
+/** Every room, private and direct ones too, searchable by name; deleting one asks first. */
+export function AdminRooms({ onChanged }: { onChanged?(): void }) {
+  const list = useKeysetList<AdminRoom>(fetchRooms, { pageSize: PAGE_SIZE });
+  const [doomed, setDoomed] = useState<AdminRoom | null>(null);
+
+  const remove = async (room: AdminRoom) => {
+    await api.admin.deleteRoom(room.id);
+    list.remove(room.id);
+    onChanged?.();
+  };
 
   return (
-    <section aria-labelledby="admin-rooms-heading" className="admin-section">
-      <h2 id="admin-rooms-heading">Rooms</h2>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="table-scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Name</th>
-              <th scope="col">Visibility</th>
-              <th scope="col">Members</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rooms.map((room) => (
-              <tr key={room.id}>
-                <th scope="row">{room.name}</th>
-                <td>{room.is_private ? "private" : "public"}</td>
-                <td>{room.member_count}</td>
-                <td>
-                  {confirming === room.id ? (
-                    <span role="group" aria-label={`Confirm deleting ${room.name}`}>
-                      <button type="button" className="button-danger" onClick={() => void remove(room.id)}>
-                        Yes, delete {room.name}
-                      </button>{" "}
-                      <button type="button" onClick={() => setConfirming(null)}>
-                        Cancel
-                      </button>
-                    </span>
-                  ) : (
-                    <button type="button" onClick={() => setConfirming(room.id)} aria-label={`Delete room ${room.name}`}>
-                      Delete
-                    </button>
-                  )}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+    <section aria-labelledby="admin-rooms-heading" className="sa-card">
+      <div className="sa-card-head">
+        <h2 id="admin-rooms-heading">Rooms</h2>
       </div>
+      <div className="sa-search" role="search">
+        <label htmlFor="admin-room-search">Search rooms</label>
+        <input
+          id="admin-room-search"
+          type="search"
+          placeholder="Part of a room's name"
+          value={list.query}
+          maxLength={64}
+          onChange={(e) => list.search(e.target.value)}
+        />
+      </div>
+      {list.status === "failed" && (
+        <div className="load-error" role="alert">
+          <p className="field-error">{loadError(list.error, "rooms")}</p>
+          <button type="button" onClick={list.reload}>
+            Try again
+          </button>
+        </div>
+      )}
+      <table className="sa-table admin-rooms-table" aria-busy={list.status === "loading"}>
+        <caption className="visually-hidden">Rooms{list.query.trim() ? ` matching “${list.query.trim()}”` : ""}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Room</th>
+            <th scope="col">Kind</th>
+            <th scope="col">Members</th>
+            <th scope="col">Messages</th>
+            <th scope="col">Created</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.items.map((room) => (
+            <tr key={room.id} data-room={room.name}>
+              <th scope="row" className="cell-name">
+                <span className="room-name">{room.name}</span>
+              </th>
+              <td data-label="Kind">{KIND_LABELS[room.kind]}</td>
+              <td data-label="Members">{number.format(room.member_count)}</td>
+              <td data-label="Messages">{number.format(room.message_count)}</td>
+              <td data-label="Created">
+                <TimeAgo iso={room.created_at} />
+              </td>
+              <td data-label="Actions">
+                <button type="button" className="button-danger" onClick={() => setDoomed(room)} aria-label={`Delete room ${room.name}`}>
+                  Delete
+                </button>
+              </td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+      <p className="sa-list-foot muted" role="status">
+        {list.status === "loading"
+          ? "Loading…"
+          : list.items.length === 0
+            ? list.query.trim()
+              ? "No room matches that search."
+              : "No rooms."
+            : `${list.items.length} room${list.items.length === 1 ? "" : "s"} shown${list.hasMore ? "" : ", all of them"}.`}
+      </p>
+      {list.hasMore && list.status !== "loading" && (
+        <button type="button" className="sa-more" onClick={list.loadMore}>
+          Load more rooms
+        </button>
+      )}
+      {doomed && (
+        <ConfirmDialog
+          title={`Delete ${doomed.name}?`}
+          confirmLabel={`Delete ${doomed.name}`}
+          danger
+          onConfirm={() => remove(doomed)}
+          describeError={(error) => adminError(error, doomed.name)}
+          onClose={() => setDoomed(null)}
+        >
+          <p>
+            The room, its {number.format(doomed.message_count)} message{doomed.message_count === 1 ? "" : "s"} and their
+            files are deleted for its {number.format(doomed.member_count)} member{doomed.member_count === 1 ? "" : "s"}.
+            This cannot be undone.
+          </p>
+        </ConfirmDialog>
+      )}
     </section>
   );
 }

@@ -1,76 +1,88 @@
-import { useCallback, useEffect, useState } from "react";
+import { useCallback } from "react";
 
+import type { AdminUser } from "../lib/admin-types";
 import { api } from "../lib/api";
-import { describeError } from "../lib/api-error";
-import type { Role, User } from "../lib/api-types";
-import { AdminUserRow } from "./admin-user-row";
+import type { User } from "../lib/api-types";
+import { loadError } from "../lib/friendly-errors";
+import { useKeysetList, type KeysetQuery } from "../lib/keyset-list";
+import { AdminUserRow, type UserChange } from "./admin-user-row";
 
-const PAGE_SIZE = 100;
+const PAGE_SIZE = 50;
 
-export function AdminUsers({ me }: { me: User }) {
-  const [users, setUsers] = useState<User[]>([]);
-  const [hasMore, setHasMore] = useState(false);
-  const [error, setError] = useState<string | null>(null);
+const fetchUsers = ({ q, after, limit }: KeysetQuery) => api.admin.findUsers({ q, after, limit });
 
-  const loadPage = useCallback(async (offset: number) => {
-    try {
-      const page = await api.admin.users(PAGE_SIZE, offset);
-      setUsers((current) => (offset === 0 ? page : [...current, ...page]));
-      setHasMore(page.length === PAGE_SIZE);
-    } catch (err) {
-      setError(describeError(err));
-    }
-  }, []);
+/** Every account, searchable by username or display name, page by page. */
+export function AdminUsers({ me, onChanged }: { me: User; onChanged?(): void }) {
+  const list = useKeysetList<AdminUser>(fetchUsers, { pageSize: PAGE_SIZE });
+  const { replace } = list;
 
-  useEffect(() => {
-    let cancelled = false;
-    api.admin.users(PAGE_SIZE, 0).then(
-      (page) => {
-        if (cancelled) return;
-        setUsers(page);
-        setHasMore(page.length === PAGE_SIZE);
-      },
-      (err: unknown) => {
-        if (!cancelled) setError(describeError(err));
-      },
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, []);
-
-  const change = useCallback(async (userId: number, changes: { role?: Role; is_active?: boolean }) => {
-    const updated = await api.admin.updateUser(userId, changes);
-    setUsers((current) => current.map((u) => (u.id === updated.id ? updated : u)));
-  }, []);
+  const change = useCallback(
+    async (userId: number, changes: UserChange) => {
+      const updated = await api.admin.updateUser(userId, changes);
+      const before = list.items.find((u) => u.id === userId);
+      if (before) replace({ ...before, ...updated });
+      onChanged?.();
+    },
+    [list.items, replace, onChanged],
+  );
 
   return (
-    <section aria-labelledby="admin-users-heading" className="admin-section">
-      <h2 id="admin-users-heading">Users</h2>
-      {error && (
-        <p className="field-error" role="alert">
-          {error}
-        </p>
-      )}
-      <div className="table-scroll">
-        <table>
-          <thead>
-            <tr>
-              <th scope="col">Username</th>
-              <th scope="col">Role</th>
-              <th scope="col">Status</th>
-              <th scope="col">Actions</th>
-            </tr>
-          </thead>
-          <tbody>
-            {users.map((user) => (
-              <AdminUserRow key={user.id} user={user} isSelf={user.id === me.id} onChange={change} />
-            ))}
-          </tbody>
-        </table>
+    <section aria-labelledby="admin-users-heading" className="sa-card">
+      <div className="sa-card-head">
+        <h2 id="admin-users-heading">Users</h2>
       </div>
-      {hasMore && (
-        <button type="button" onClick={() => void loadPage(users.length)}>
+      <div className="sa-search" role="search">
+        <label htmlFor="admin-user-search">Search users</label>
+        <input
+          id="admin-user-search"
+          type="search"
+          placeholder="Username or display name"
+          value={list.query}
+          maxLength={64}
+          onChange={(e) => list.search(e.target.value)}
+          aria-describedby="admin-user-search-hint"
+        />
+        <p id="admin-user-search-hint" className="field-hint">
+          Usernames that start with it, display names that contain it.
+        </p>
+      </div>
+      {list.status === "failed" && (
+        <div className="load-error" role="alert">
+          <p className="field-error">{loadError(list.error, "users")}</p>
+          <button type="button" onClick={list.reload}>
+            Try again
+          </button>
+        </div>
+      )}
+      <table className="sa-table admin-users-table" aria-busy={list.status === "loading"}>
+        <caption className="visually-hidden">Users{list.query.trim() ? ` matching “${list.query.trim()}”` : ""}</caption>
+        <thead>
+          <tr>
+            <th scope="col">User</th>
+            <th scope="col">Role</th>
+            <th scope="col">Status</th>
+            <th scope="col">Created</th>
+            <th scope="col">Last seen</th>
+            <th scope="col">Actions</th>
+          </tr>
+        </thead>
+        <tbody>
+          {list.items.map((user) => (
+            <AdminUserRow key={user.id} user={user} isSelf={user.id === me.id} onChange={change} />
+          ))}
+        </tbody>
+      </table>
+      <p className="sa-list-foot muted" role="status">
+        {list.status === "loading"
+          ? "Loading…"
+          : list.items.length === 0
+            ? list.query.trim()
+              ? "No user matches that search."
+              : "No users."
+            : `${list.items.length} user${list.items.length === 1 ? "" : "s"} shown${list.hasMore ? "" : ", all of them"}.`}
+      </p>
+      {list.hasMore && list.status !== "loading" && (
+        <button type="button" className="sa-more" onClick={list.loadMore}>
           Load more users
         </button>
       )}

@@ -26,8 +26,8 @@ export function AppHeader({ user, children }: AppHeaderProps) {
           </span>
           <span className="phone-label">Settings</span>
         </Link>
-        <span className="muted" title="Signed in as">
-          {user.username}
+        <span className="muted" title={`Signed in as ${user.username}`}>
+          {user.display_name ?? user.username}
         </span>
         <button type="button" onClick={() => void logout()}>
           Log out

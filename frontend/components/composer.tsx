@@ -14,6 +14,7 @@ import type { ReplyTo, UserPublic } from "../lib/api-types";
 import { filesBody, formatBytes, type PendingUpload } from "../lib/draft";
 import { insertMention, mentionQueryAt, mentionSuggestions, moveActive } from "../lib/mentions";
 import { plainPreview } from "../lib/notifications";
+import { TOUCH_QUERY, useMediaQuery } from "../lib/use-media-query";
 import { messageLength } from "../lib/validation";
 
 /** The counter appears once a message gets this close to the limit. */
@@ -71,6 +72,9 @@ export function Composer({
   onEditLast,
 }: ComposerProps) {
   const generatedId = useId();
+  // On a touch screen Return makes a new line (there is no Shift on an on-screen keyboard) and
+  // the Send button sends; elsewhere Enter sends and Shift+Enter makes a new line.
+  const touch = useMediaQuery(TOUCH_QUERY);
   const id = inputId ?? generatedId;
   const listId = `${id}-mentions`;
   const [body, setBody] = useState("");
@@ -176,8 +180,9 @@ export function Composer({
       return;
     }
     // Enter sends, Shift+Enter makes a new line; Enter that confirms an IME composition
-    // (Japanese, Chinese input) must not send half a word.
-    if (event.key === "Enter" && !event.shiftKey) {
+    // (Japanese, Chinese input) must not send half a word. On a touch screen Return is a new
+    // line; a keyboard attached to it still sends with Ctrl/Cmd+Enter.
+    if (event.key === "Enter" && !event.shiftKey && (!touch || event.ctrlKey || event.metaKey)) {
       event.preventDefault();
       submit();
     }
@@ -260,7 +265,8 @@ export function Composer({
             ref={textRef}
             rows={1}
             value={body}
-            placeholder="Write a message… (Enter sends, Shift+Enter for a new line)"
+            placeholder={touch ? "Write a message…" : "Write a message… (Enter sends, Shift+Enter for a new line)"}
+            enterKeyHint={touch ? "enter" : "send"}
             aria-invalid={tooLong || undefined}
             aria-describedby={length >= COUNTER_FROM ? `${id}-counter` : undefined}
             aria-autocomplete="list"

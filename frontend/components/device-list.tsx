@@ -1,14 +1,15 @@
 import { useCallback, useEffect, useState } from "react";
 
 import { api } from "../lib/api";
-import { describeError } from "../lib/api-error";
 import type { Session } from "../lib/api-types";
 import { describeDevice, sortDevices } from "../lib/devices";
+import { deviceError, loadError } from "../lib/friendly-errors";
 import { formatFullTime, formatMessageTime } from "../lib/format-time";
 import { useSession } from "../lib/session";
 
-/** The person's signed-in devices, each with "Sign out"; this one signs out with "Log out". */
-export function DeviceList() {
+/** The person's signed-in devices, each with "Sign out"; this one signs out with "Log out".
+ *  A new `version` reads the list again (after a password change signed others out). */
+export function DeviceList({ version = 0 }: { version?: number }) {
   const { logout } = useSession();
   const [devices, setDevices] = useState<Session[] | null>(null);
   const [error, setError] = useState<string | null>(null);
@@ -19,7 +20,7 @@ export function DeviceList() {
       setDevices(sortDevices(await api.sessions.list()));
       setError(null);
     } catch (err) {
-      setError(describeError(err));
+      setError(loadError(err, "devices"));
     }
   }, []);
 
@@ -33,7 +34,7 @@ export function DeviceList() {
           if (!cancelled) setDevices(sortDevices(next));
         },
         (err: unknown) => {
-          if (!cancelled) setError(describeError(err));
+          if (!cancelled) setError(loadError(err, "devices"));
         },
       );
     };
@@ -43,7 +44,7 @@ export function DeviceList() {
       cancelled = true;
       window.removeEventListener("focus", refresh);
     };
-  }, []);
+  }, [version]);
 
   const signOut = async (device: Session) => {
     setBusy(device.id);
@@ -56,14 +57,14 @@ export function DeviceList() {
       await api.sessions.signOut(device.id);
       await load();
     } catch (err) {
-      setError(describeError(err));
+      setError(deviceError(err));
     } finally {
       setBusy(null);
     }
   };
 
   return (
-    <section className="admin-section devices" aria-labelledby="devices-heading">
+    <section id="devices" className="sa-card devices" aria-labelledby="devices-heading">
       <h2 id="devices-heading">Signed-in devices</h2>
       <p className="muted">
         Signing a device out ends its session at once: its open pages go back to the login page.

@@ -16,10 +16,13 @@ export function MessageEditForm({ initial, onSave, onCancel }: MessageEditFormPr
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const box = useRef<HTMLTextAreaElement>(null);
-  // The caret at the end of the text, ready to add to it (as after Up in the composer).
+  // The caret at the end of the text, ready to add to it (as after Up in the composer), and a
+  // long text scrolled to show it.
   useEffect(() => {
     const el = box.current;
-    if (el) el.setSelectionRange(el.value.length, el.value.length);
+    if (!el) return;
+    el.setSelectionRange(el.value.length, el.value.length);
+    el.scrollTop = el.scrollHeight;
   }, []);
   const length = messageLength(body);
   const valid = length > 0 && length <= LIMITS.messageMax;

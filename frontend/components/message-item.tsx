@@ -36,6 +36,10 @@ interface MessageItemProps {
   active?: boolean;
   /** Who reacted (for the reaction chips' tooltips). */
   loadReactors?: LoadReactors;
+  /** Changes to open the edit form (Up in the empty composer asked for this message). */
+  editRequest?: number;
+  /** The edit `editRequest` opened was saved or cancelled. */
+  onEditRequestDone?(): void;
 }
 
 type Mode = "view" | "editing" | "confirmDelete";
@@ -55,8 +59,13 @@ function MessageItemView({
   continuation = false,
   active = false,
   loadReactors,
+  editRequest,
+  onEditRequestDone,
 }: MessageItemProps) {
   const [mode, setMode] = useState<Mode>("view");
+  /** Who opened the edit form: the toolbar's button, or a request from the composer. */
+  const [editFrom, setEditFrom] = useState<"toolbar" | "request">("toolbar");
+  const [handledRequest, setHandledRequest] = useState(editRequest);
   const [error, setError] = useState<string | null>(null);
   const [picking, setPicking] = useState(false);
   const itemRef = useRef<HTMLLIElement>(null);
@@ -65,11 +74,25 @@ function MessageItemView({
   const canReply = !message.deleted && onReply !== undefined;
   const forMe = !message.deleted && mentionsMe(message, currentUserId);
   const edited = message.edited_at !== null && !message.deleted;
+  // A new request opens the form (set during render: React's pattern for state that follows a prop).
+  if (editRequest !== handledRequest) {
+    setHandledRequest(editRequest);
+    if (editRequest !== undefined && canChange) {
+      setMode("editing");
+      setEditFrom("request");
+    }
+  }
   // Controls of messages other than the active one leave the tab order (one tab stop for the list).
   const tab = active ? undefined : -1;
 
   /** Back to the message itself, e.g. after editing (its form is gone). */
   const refocus = () => itemRef.current?.focus({ preventScroll: true });
+  /** The edit form closed: the focus goes back where the edit was asked for. */
+  const editDone = () => {
+    setMode("view");
+    if (editFrom === "request" && onEditRequestDone) onEditRequestDone();
+    else refocus();
+  };
 
   const confirmDelete = async () => {
     try {
@@ -125,13 +148,9 @@ function MessageItemView({
             initial={message.body}
             onSave={async (body) => {
               await onEdit(message.id, body);
-              setMode("view");
-              refocus();
+              editDone();
             }}
-            onCancel={() => {
-              setMode("view");
-              refocus();
-            }}
+            onCancel={editDone}
           />
         ) : message.deleted ? (
           <p className="message-body deleted">This message was deleted.</p>
@@ -219,7 +238,17 @@ function MessageItemView({
             </button>
           )}
           {canChange && (
-            <button type="button" className="message-edit-button" onClick={() => setMode("editing")} aria-label="Edit message" title="Edit" tabIndex={tab}>
+            <button
+              type="button"
+              className="message-edit-button"
+              onClick={() => {
+                setMode("editing");
+                setEditFrom("toolbar");
+              }}
+              aria-label="Edit message"
+              title="Edit"
+              tabIndex={tab}
+            >
               <span aria-hidden="true">✎</span>
             </button>
           )}

@@ -3,6 +3,7 @@ import { Fragment, useEffect, useLayoutEffect, useMemo, useRef, useState, type F
 import type { Message, UserPublic } from "../lib/api-types";
 import { layoutOutbox, layoutRows, rovingTarget } from "../lib/message-layout";
 import type { MessageListState } from "../lib/message-list";
+import { newMessagesLabel } from "../lib/read-state";
 import { MessageItem } from "./message-item";
 import type { LoadReactors } from "./reaction-bar";
 import { OutgoingItem } from "./outgoing-item";
@@ -30,8 +31,16 @@ interface MessageListProps {
   onReact?(messageId: number, emoji: string, on: boolean): Promise<void>;
   /** A message has been on screen (for the read marker). */
   onSeen?(messageId: number): void;
-  /** "New messages" goes above this one. */
+  /** "N new messages" goes above this one. */
   dividerId?: number | null;
+  /** How many were unread when the room opened: the divider's N; while the first of them is
+   *  not loaded (`dividerId` null), a "Jump to first unread (N)" bar loads older pages until it
+   *  is, then shows it. */
+  unreadCount?: number;
+  /** Open this message's edit form (Up in the empty composer); `seq` changes for each request. */
+  editRequest?: { messageId: number; seq: number } | null;
+  /** The edit opened by `editRequest` was saved or cancelled (the composer takes the focus back). */
+  onEditRequestDone?(): void;
   /** The message jumped to: scrolled into view, highlighted and focused. */
   highlightId?: number | null;
   /** Changes to bring the same message into view again (a second jump to it). */
@@ -60,6 +69,9 @@ export function MessageList({
   onReact,
   onSeen,
   dividerId = null,
+  unreadCount = 0,
+  editRequest = null,
+  onEditRequestDone,
   highlightId = null,
   highlightKey = 0,
   onLoadNewer,
@@ -76,6 +88,11 @@ export function MessageList({
   const stickToBottom = useRef(highlightId === null);
   /** What was brought into view: nothing yet, the divider, or a jump (`id:key`). */
   const shownTarget = useRef<string>("none");
+  /** "Jump to first unread" was pressed: older pages load until the divider is among them. */
+  const seekingUnread = useRef(false);
+  /** The newest message when the reader scrolled away from the bottom (null: at the bottom);
+   *  the messages after it are the "new messages below". */
+  const [awayFrom, setAwayFrom] = useState<number | null>(null);
   const onSeenRef = useRef(onSeen);
   useEffect(() => {
     onSeenRef.current = onSeen;
@@ -107,7 +124,12 @@ export function MessageList({
     const el = ref.current;
     if (!el) return;
     if (jumpKey === null ? shownTarget.current !== "none" : shownTarget.current === jumpKey) return;
-    if (jumpKey === null && dividerId === null) return;
+    if (jumpKey === null && dividerId === null) {
+      // The first unread one is older than the pages loaded: the bar offers to go there, the
+      // view stays at the newest (and does not leap when scrolling up reaches it).
+      if (list.loaded && unreadCount > 0) shownTarget.current = "divider";
+      return;
+    }
     const item = el.querySelector<HTMLElement>(jumpKey !== null ? `[data-message-id="${highlightId}"]` : ".unread-divider");
     if (!item) return;
     shownTarget.current = jumpKey ?? "divider";
@@ -120,7 +142,28 @@ export function MessageList({
       stickToBottom.current = false;
       before.current = { ...before.current, scrollTop: el.scrollTop, scrollHeight: el.scrollHeight };
     }
-  }, [jumpKey, highlightId, dividerId, lastKey, firstId]);
+  }, [jumpKey, highlightId, dividerId, lastKey, firstId, list.loaded, unreadCount]);
+
+  // "Jump to first unread": one older page after another (each one's arrival moves `firstId`)
+  // until the divider is loaded, or nothing older remains; then it is shown, and the first
+  // unread message takes the focus (the bar's button is gone).
+  useEffect(() => {
+    if (!seekingUnread.current) return;
+    if (dividerId === null && list.hasMore) {
+      onLoadOlder();
+      return;
+    }
+    seekingUnread.current = false;
+    const el = ref.current;
+    if (!el) return;
+    const divider = el.querySelector<HTMLElement>(".unread-divider");
+    if (divider) divider.scrollIntoView?.({ block: "start" });
+    else el.scrollTop = 0;
+    stickToBottom.current = false;
+    shownTarget.current = "divider";
+    before.current = { ...before.current, scrollTop: el.scrollTop, scrollHeight: el.scrollHeight };
+    el.querySelector<HTMLElement>(dividerId !== null ? `[data-message-id="${dividerId}"]` : "li.message")?.focus({ preventScroll: true });
+  }, [firstId, dividerId, list.hasMore, onLoadOlder]);
 
   // The list's box changes size (phone rotation, composer growing, a banner): whoever was
   // reading the newest messages keeps seeing them.
@@ -178,6 +221,23 @@ export function MessageList({
     () => (list.hasNewer ? [] : layoutOutbox(list.messages.at(-1), list.outbox, me.id)),
     [list.messages, list.outbox, list.hasNewer, me.id],
   );
+  // Messages wait behind the first one not gone yet (retrying, or refused for good).
+  const firstHeld = list.outbox.findIndex((item) => item.status !== "pending");
+
+  // New messages by others since the reader scrolled up (none while the list is a window: its
+  // own "Jump to the newest messages" says so). Back at the newest page, the count starts over.
+  const [wasWindow, setWasWindow] = useState(list.hasNewer);
+  if (wasWindow !== list.hasNewer) {
+    setWasWindow(list.hasNewer);
+    setAwayFrom(null);
+  }
+  const newBelow = useMemo(
+    () =>
+      awayFrom === null || list.hasNewer
+        ? 0
+        : list.messages.filter((m) => m.id > awayFrom && m.sender.id !== me.id && !m.deleted).length,
+    [awayFrom, list.hasNewer, list.messages, me.id],
+  );
 
   // Roving focus: the list is one tab stop (the newest message unless another was focused last);
   // arrows, Home and End move between messages, Tab goes on into the focused one's controls.
@@ -217,12 +277,43 @@ export function MessageList({
     before.current = { ...before.current, scrollTop: el.scrollTop, scrollHeight: el.scrollHeight };
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < EDGE_PX;
     stickToBottom.current = atBottom;
+    if (atBottom) {
+      if (awayFrom !== null) setAwayFrom(null);
+    } else if (awayFrom === null) {
+      setAwayFrom(lastId);
+    }
     if (el.scrollTop < EDGE_PX && list.hasMore && !list.loadingOlder) onLoadOlder();
     if (atBottom && list.hasNewer && !list.loadingNewer) onLoadNewer?.();
   };
 
+  /** The "new messages below" pill: down to the newest, which takes the focus (the pill goes). */
+  const scrollToNewest = () => {
+    const el = ref.current;
+    if (!el) return;
+    stickToBottom.current = true;
+    el.scrollTop = el.scrollHeight;
+    setAwayFrom(null);
+    const items = listRef.current?.querySelectorAll<HTMLElement>(":scope > li.message");
+    items?.[items.length - 1]?.focus({ preventScroll: true });
+  };
+
+  const jumpToUnread = () => {
+    seekingUnread.current = true;
+    onLoadOlder();
+  };
+  const unreadAbove = list.loaded && dividerId === null && unreadCount > 0;
+  const dividerLabel = unreadCount > 0 ? newMessagesLabel(unreadCount) : "New messages";
+
   return (
     <div className="message-list-frame">
+      {unreadAbove && (
+        <div className="unread-bar">
+          <button type="button" onClick={jumpToUnread} disabled={list.loadingOlder}>
+            <span aria-hidden="true">↑ </span>
+            {list.loadingOlder ? "Loading older messages…" : `Jump to first unread (${unreadCount})`}
+          </button>
+        </div>
+      )}
       <div
         ref={ref}
         className="message-list"
@@ -246,14 +337,18 @@ export function MessageList({
         <ol ref={listRef} onFocus={onItemFocus} onKeyDown={onItemKeyDown}>
           {rows.map((row) =>
             row.kind === "day" ? (
-              <li key={row.key} className="day-separator" role="separator" aria-label={row.label}>
-                <span aria-hidden="true">{row.label}</span>
+              <li key={row.key} className="day-separator">
+                <span role="separator" aria-label={row.label}>
+                  {row.label}
+                </span>
               </li>
             ) : (
               <Fragment key={row.key}>
                 {row.message.id === dividerId && (
-                  <li className="unread-divider" role="separator" aria-label="New messages">
-                    <span>New messages</span>
+                  <li className="unread-divider">
+                    <span role="separator" aria-label={dividerLabel}>
+                      {dividerLabel}
+                    </span>
                   </li>
                 )}
                 <MessageItem
@@ -271,15 +366,19 @@ export function MessageList({
                   continuation={row.continuation}
                   active={row.key === activeKey}
                   loadReactors={loadReactors}
+                  editRequest={editRequest !== null && editRequest.messageId === row.message.id ? editRequest.seq : undefined}
+                  onEditRequestDone={onEditRequestDone}
                 />
               </Fragment>
             ),
           )}
-          {outboxRows.map(({ item, continuation, newDay }) => (
+          {outboxRows.map(({ item, continuation, newDay }, index) => (
             <Fragment key={item.clientId}>
               {newDay !== null && (
-                <li className="day-separator" role="separator" aria-label={newDay}>
-                  <span aria-hidden="true">{newDay}</span>
+                <li className="day-separator">
+                  <span role="separator" aria-label={newDay}>
+                    {newDay}
+                  </span>
                 </li>
               )}
               <OutgoingItem
@@ -290,6 +389,7 @@ export function MessageList({
                 onDiscard={onDiscard}
                 continuation={continuation}
                 active={`c:${item.clientId}` === activeKey}
+                waiting={firstHeld !== -1 && index > firstHeld}
               />
             </Fragment>
           ))}
@@ -312,6 +412,11 @@ export function MessageList({
           }}
         >
           Jump to the newest messages ↓
+        </button>
+      )}
+      {newBelow > 0 && (
+        <button type="button" className="jump-latest new-below" onClick={scrollToNewest}>
+          {newMessagesLabel(newBelow)} below <span aria-hidden="true">↓</span>
         </button>
       )}
     </div>

@@ -1,7 +1,10 @@
+import { useEffect, useState } from "react";
+
 import type { OutgoingMessage } from "../lib/message-list";
 import { formatBytes } from "../lib/draft";
 import { formatMessageTime } from "../lib/format-time";
 import { formatClock } from "../lib/message-layout";
+import { secondsLeft } from "../lib/send-retry";
 import { MessageAvatar } from "./message-avatar";
 import { MessageBody } from "./message-body";
 import { ReplyQuote } from "./reply-quote";
@@ -17,11 +20,37 @@ interface OutgoingItemProps {
   continuation?: boolean;
   /** The list's one tab stop (roving focus). */
   active?: boolean;
+  /** An earlier message has not gone yet: this one waits its turn (they are stored in order). */
+  waiting?: boolean;
 }
 
-/** An own message waiting for the server's echo, or one that failed. */
-export function OutgoingItem({ item, username, userId = 0, onRetry, onDiscard, continuation = false, active = false }: OutgoingItemProps) {
+/** "Retrying in 3s", counting down to `until` (epoch ms); mount it under key={until}. */
+function Countdown({ until }: { until: number }) {
+  const [now, setNow] = useState(() => Date.now());
+  const left = secondsLeft(until, now);
+  useEffect(() => {
+    if (left <= 0) return;
+    // Wake when the number shown changes, not on a free-running interval.
+    const timer = setTimeout(() => setNow(Date.now()), (until - Date.now()) % 1000 || 1000);
+    return () => clearTimeout(timer);
+  }, [now, until, left]);
+  return <>{left > 0 ? `Retrying in ${left}s` : "Retrying…"}</>;
+}
+
+/** An own message on its way (or waiting its turn), one tried again after a countdown, or one
+ *  the server refused for good. */
+export function OutgoingItem({
+  item,
+  username,
+  userId = 0,
+  onRetry,
+  onDiscard,
+  continuation = false,
+  active = false,
+  waiting = false,
+}: OutgoingItemProps) {
   const failed = item.status === "failed";
+  const retrying = item.status === "retrying";
   const tab = active ? undefined : -1;
   return (
     <li
@@ -43,7 +72,17 @@ export function OutgoingItem({ item, username, userId = 0, onRetry, onDiscard, c
         <div className="message-meta">
           <span className={continuation ? "message-sender visually-hidden" : "message-sender"}>{username}</span>
           {!continuation && <time dateTime={item.createdAt}>{formatMessageTime(item.createdAt)}</time>}
-          <span className={failed ? "delivery failed" : "delivery"}>{failed ? "Not sent" : "Sending…"}</span>
+          <span className={`delivery ${item.status}`}>
+            {failed ? (
+              "Not sent"
+            ) : retrying && item.retryAt !== undefined ? (
+              <Countdown key={item.retryAt} until={item.retryAt} />
+            ) : waiting ? (
+              "Waiting to send"
+            ) : (
+              "Sending…"
+            )}
+          </span>
         </div>
         {item.replyTo && <ReplyQuote reply={item.replyTo} />}
         {/* As it will look once sent (the reader's own name is never a mention of them). */}
@@ -57,14 +96,16 @@ export function OutgoingItem({ item, username, userId = 0, onRetry, onDiscard, c
             ))}
           </ul>
         )}
-        {failed && (
+        {(failed || retrying) && (
           <div className="message-actions">
-            {item.error && <span className="field-error">{item.error}</span>}
-            <button type="button" tabIndex={tab} onClick={() => onRetry(item.clientId)}>
-              Retry
-            </button>
+            {item.error && <span className={failed ? "field-error" : "muted"}>{item.error}</span>}
+            {failed && (
+              <button type="button" tabIndex={tab} onClick={() => onRetry(item.clientId)}>
+                Retry
+              </button>
+            )}
             <button type="button" tabIndex={tab} onClick={() => onDiscard(item.clientId)}>
-              Discard
+              Delete
             </button>
           </div>
         )}

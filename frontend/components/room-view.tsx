@@ -1,11 +1,13 @@
+import { useRouter } from "next/router";
 import { useCallback, useEffect, useMemo, useRef, useState, type DragEvent } from "react";
 
 import type { Message, NotifyLevel, Room, User } from "../lib/api-types";
 import { useAppConnection } from "../lib/app-connection";
 import { PREF_KEYS, readFlag, writeFlag } from "../lib/app-prefs";
 import { notifyLevel } from "../lib/notifications";
-import { firstUnreadId } from "../lib/read-state";
+import { unreadDivider } from "../lib/read-state";
 import { useDraft } from "../lib/use-draft";
+import { TOUCH_QUERY } from "../lib/use-media-query";
 import { useMembers } from "../lib/use-members";
 import { useReadMarker } from "../lib/use-read-marker";
 import { useRoomChannel } from "../lib/use-room-channel";
@@ -79,6 +81,8 @@ export function RoomView({
    *  jumped to (`key` changes to bring the same one into view again). */
   const [jump, setJump] = useState<{ id: number; key: number } | null>(focusMessageId !== null ? { id: focusMessageId, key: 0 } : null);
   const [focusRequest, setFocusRequest] = useState(0);
+  /** Up in the empty composer asked to edit this message (`seq` tells one request from the next). */
+  const [editRequest, setEditRequest] = useState<{ messageId: number; seq: number } | null>(null);
   const [dragging, setDragging] = useState(false);
   const dragDepth = useRef(0);
   const listRef = useRef(view.list);
@@ -165,19 +169,43 @@ export function RoomView({
   const editLast = useCallback(() => {
     const own = [...listRef.current.messages].reverse().find((m) => m.sender.id === me.id && !m.deleted);
     if (!own) return false;
-    // Interim bridge until the message list takes an edit request as a prop: its own
-    // "Edit message" button for that message (present, if hidden, on every own message).
-    const button = document.querySelector<HTMLButtonElement>(`[data-message-id="${own.id}"] button[aria-label="Edit message"]`);
-    if (!button) return false;
-    button.click();
+    setEditRequest((held) => ({ messageId: own.id, seq: (held?.seq ?? 0) + 1 }));
     return true;
   }, [me.id]);
+  /** That edit is over: back to writing. */
+  const editRequestDone = useCallback(() => setFocusRequest((n) => n + 1), []);
+
+  // Opened at a message (?message=, a search result or a reply's original), the list is a window
+  // far back; once it reaches the newest again (Jump to the newest, paging down, or a send),
+  // ?message= leaves the URL, so that a reload or a shared link opens at the newest. The
+  // router's `as` alone changes: the page keeps its query, so this view (keyed by it) is not
+  // mounted again, and the draft, the outbox and the scroll position stay.
+  const router = useRouter();
+  const [wasWindow, setWasWindow] = useState(false);
+  const isWindow = view.list.hasNewer;
+  if (isWindow && !wasWindow) setWasWindow(true);
+  const backAtNewest = wasWindow && !isWindow && focusMessageId !== null;
+  const urlCleared = useRef(false);
+  useEffect(() => {
+    if (!backAtNewest || urlCleared.current || !router.query.message) return;
+    urlCleared.current = true; // once: the query keeps ?message= (see above), the address bar does not
+    const query = { ...router.query };
+    delete query.message;
+    const as = { pathname: router.pathname, query };
+    router.replace({ pathname: router.pathname, query: router.query }, as, { shallow: true, scroll: false }).catch(() => undefined);
+  }, [backAtNewest, router]);
+
+  const { jumpToLatest: loadLatestWindow } = view;
+  const jumpToLatest = useCallback(() => {
+    setJump(null); // the message jumped to is no longer what the view is about
+    loadLatestWindow();
+  }, [loadLatestWindow]);
 
   // Opening a room puts the focus in the composer, except when the page opens at a message
   // (a search result, a reply's original) or says why the previous room went away; and not
   // on touch screens, where it would pop the keyboard up over the room.
   const [focusComposer] = useState(
-    () => focusMessageId === null && !focusTitle && !(typeof window !== "undefined" && window.matchMedia?.("(pointer: coarse)").matches),
+    () => focusMessageId === null && !focusTitle && !(typeof window !== "undefined" && window.matchMedia?.(TOUCH_QUERY).matches),
   );
 
   const people = useMemo(() => members.members?.map((m) => m.user) ?? [], [members.members]);
@@ -219,7 +247,7 @@ export function RoomView({
   const ready = view.list.loaded && marker.opened.known;
   // Set once, during render (React's pattern for state derived from an earlier render).
   if (ready && ceiling === null) setCeiling(newest);
-  const dividerId = firstUnreadId(view.list.messages, marker.opened.lastReadId, me.id, ceiling);
+  const divider = unreadDivider(view.list, marker.opened, me.id, ceiling);
 
   return (
     <div className="room" data-members-open={membersOpen}>
@@ -285,11 +313,14 @@ export function RoomView({
             onDelete={view.remove}
             onReact={view.react}
             onSeen={marker.seen}
-            dividerId={dividerId}
+            dividerId={divider?.messageId ?? null}
+            unreadCount={divider?.count ?? 0}
+            editRequest={editRequest}
+            onEditRequestDone={editRequestDone}
             highlightId={jump?.id ?? null}
             highlightKey={jump?.key ?? 0}
             onLoadNewer={view.loadNewer}
-            onJumpToLatest={view.jumpToLatest}
+            onJumpToLatest={jumpToLatest}
             onReply={closed ? undefined : reply}
             onOpenOriginal={openOriginal}
             onFileError={view.refreshFiles}

@@ -8,7 +8,7 @@ export function ThemeSettings() {
   const [choice, setChoice] = useState<ThemeChoice>(readTheme);
 
   return (
-    <section className="admin-section theme-settings" aria-labelledby="theme-heading">
+    <section id="appearance" className="sa-card theme-settings" aria-labelledby="theme-heading">
       <h2 id="theme-heading">Appearance</h2>
       <fieldset className="theme-choices">
         <legend>Theme</legend>

@@ -1,5 +1,6 @@
 // Starts the real backend for browser tests: a free port, a fresh temporary data dir, the
-// static export from ../out, fast bcrypt, no rate limits (every test signs up from 127.0.0.1).
+// static export from ../out, fast bcrypt, no rate limits (every test signs up from 127.0.0.1)
+// unless a test's `backendEnv` sets one.
 
 import { spawn, type ChildProcess } from "node:child_process";
 import { createWriteStream, existsSync, mkdtempSync, readFileSync, rmSync, type WriteStream } from "node:fs";
@@ -37,13 +38,15 @@ export class BackendServer {
     readonly port: number,
     readonly dataDir: string,
     readonly logPath: string,
+    /** Settings over the defaults below (e.g. `MESSAGE_RATE_LIMIT: "2/10s"`). */
+    readonly env: Readonly<Record<string, string>> = {},
   ) {}
 
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  static async start(): Promise<BackendServer> {
+  static async start(env: Readonly<Record<string, string>> = {}): Promise<BackendServer> {
     if (!existsSync(PYTHON)) {
       throw new Error(`No backend interpreter at ${PYTHON}: set up the backend first (make run / make test does).`);
     }
@@ -53,7 +56,7 @@ export class BackendServer {
     const port = await freePort();
     const dataDir = mkdtempSync(path.join(tmpdir(), "chat-e2e-"));
     const logPath = path.join(FRONTEND_DIR, "test-results", `backend-${port}.log`);
-    const server = new BackendServer(port, dataDir, logPath);
+    const server = new BackendServer(port, dataDir, logPath, env);
     try {
       await server.launch();
     } catch (error) {
@@ -88,6 +91,7 @@ export class BackendServer {
         // Presence announcements are held back for one grace period after a start (so a
         // restart does not flood rooms with joins); keep that window short for the tests.
         PRESENCE_GRACE_SECONDS: "1",
+        ...this.env,
       },
       stdio: ["ignore", "pipe", "pipe"],
     });

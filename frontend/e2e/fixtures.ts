@@ -13,12 +13,15 @@ export function uniqueName(prefix: string): string {
 
 export const PASSWORD = "correct-horse-42";
 
-export const test = base.extend<object, { backend: BackendServer }>({
+export const test = base.extend<object, { backend: BackendServer; backendEnv: Record<string, string> }>({
+  // Settings for the backend over the defaults of backend-server.ts, e.g.
+  // `test.use({ backendEnv: { MESSAGE_RATE_LIMIT: "2/10s" } })`: such tests get a worker (and a
+  // backend) of their own.
+  backendEnv: [{}, { scope: "worker", option: true }],
   // One real backend per worker (the config runs one worker), on a fresh data dir.
   backend: [
-    // eslint-disable-next-line no-empty-pattern -- Playwright requires an object pattern here
-    async ({}, use) => {
-      const server = await BackendServer.start();
+    async ({ backendEnv }, use) => {
+      const server = await BackendServer.start(backendEnv);
       await use(server);
       await server.dispose();
     },

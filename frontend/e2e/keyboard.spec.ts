@@ -1,4 +1,4 @@
-import { apiSignUp, apiToken, composer, createRoom, expect, signUp, test, uniqueName } from "./fixtures";
+import { apiSignUp, apiToken, composer, createRoom, expect, messages, signUp, test, uniqueName } from "./fixtures";
 
 test("keyboard: Ctrl+K switches to a DM, Alt+Down moves rooms, the skip link focuses the composer", async ({ page, request }) => {
   const me = uniqueName("keys");
@@ -61,4 +61,39 @@ test("keyboard: Ctrl+K switches to a DM, Alt+Down moves rooms, the skip link foc
   await expect(skip).toBeVisible();
   await page.keyboard.press("Enter");
   await expect(composer(page)).toBeFocused();
+});
+
+test("Up in the empty composer edits the last own message, caret at the end; Enter saves it", async ({ page }) => {
+  await signUp(page, uniqueName("typo"));
+  await createRoom(page, uniqueName("edits"));
+  const box = composer(page);
+  await box.click();
+  for (const body of ["an earlier one", "fix the typo hre"]) {
+    await box.fill(body);
+    await box.press("Enter");
+    await expect(messages(page).locator("li[data-message-id]").filter({ hasText: body })).toBeVisible();
+  }
+  await expect(messages(page).getByText("Sending…")).toHaveCount(0);
+
+  await box.press("ArrowUp");
+  const edit = page.getByRole("textbox", { name: "Edit message" });
+  await expect(edit).toBeFocused();
+  await expect(edit).toHaveValue("fix the typo hre");
+  const last = messages(page).locator("li[data-message-id]").last();
+  await expect(last.getByRole("textbox", { name: "Edit message" })).toHaveCount(1);
+  expect(await edit.evaluate((el: HTMLTextAreaElement) => [el.selectionStart, el.selectionEnd, el.value.length])).toEqual([16, 16, 16]);
+
+  await page.keyboard.press("Backspace");
+  await page.keyboard.press("Backspace");
+  await page.keyboard.type("ere");
+  await page.keyboard.press("Enter");
+  await expect(edit).toHaveCount(0);
+  await expect(last.locator(".message-body")).toHaveText("fix the typo here");
+  await expect(last.getByText("(edited)")).toBeVisible();
+  // Back to writing.
+  await expect(box).toBeFocused();
+  // With text in the box, Up is the caret's.
+  await box.fill("no edit now");
+  await box.press("ArrowUp");
+  await expect(page.getByRole("textbox", { name: "Edit message" })).toHaveCount(0);
 });

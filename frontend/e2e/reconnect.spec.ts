@@ -1,4 +1,4 @@
-import { apiSignUp, expect, messages, signUp, test, uniqueName } from "./fixtures";
+import { apiSignUp, composer, expect, messages, signUp, test, uniqueName } from "./fixtures";
 
 test("after a server restart the page reconnects and shows what was sent meanwhile, once", async ({
   page,
@@ -37,4 +37,31 @@ test("after a server restart the page reconnects and shows what was sent meanwhi
   await post("after the reconnect");
   await expect(messages(page).getByText("after the reconnect")).toHaveCount(1);
   await expect(messages(page).getByText("before the restart")).toHaveCount(1);
+});
+
+test("a message written while the server is down counts down its retries and goes once it is back, once", async ({
+  page,
+  backend,
+}) => {
+  await signUp(page, uniqueName("patient"));
+  const badge = page.getByRole("status").and(page.locator("[data-status]"));
+  await expect(badge).toHaveText("Connected");
+
+  await backend.kill("SIGKILL");
+  await expect(badge).toHaveText(/Reconnecting|Offline/);
+  const body = uniqueName("written offline ");
+  await composer(page).fill(body);
+  await composer(page).press("Enter");
+  // Neither the socket nor HTTP can take it: it says when it tries again.
+  const waiting = messages(page).locator("li[data-client-id]").filter({ hasText: body });
+  await expect(waiting.getByText(/^Retrying in \d+s$/)).toBeVisible();
+  await expect(waiting.getByText("No connection.")).toBeVisible();
+
+  await backend.launch();
+  await expect(badge).toHaveText("Connected", { timeout: 30_000 });
+  await expect(messages(page).locator("li[data-message-id]").filter({ hasText: body })).toHaveCount(1, { timeout: 30_000 });
+  await expect(messages(page).locator("li[data-client-id]")).toHaveCount(0);
+  // Stored once, however often it was tried.
+  await page.reload();
+  await expect(messages(page).locator("li[data-message-id]").filter({ hasText: body })).toHaveCount(1);
 });

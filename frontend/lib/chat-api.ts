@@ -46,6 +46,19 @@ export function chatApi(client: ApiClient) {
     logout: () => client.logout(),
     me: () => client.get<Answer<"/users/me", "get">>("/users/me"),
 
+    account: {
+      /** Only the fields given change; a blank or null display name clears it. */
+      update: (changes: { display_name?: string | null; default_notify?: "all" | "mentions" | "muted" }) =>
+        client.patch<Answer<"/users/me", "patch">>("/users/me", changes),
+      /** 403 when `current` is wrong; `signOutOthers` signs out every other device of the account. */
+      changePassword: (current: string, next: string, signOutOthers: boolean) =>
+        client.post<Answer<"/users/me/password", "post">>("/users/me/password", {
+          current_password: current,
+          new_password: next,
+          sign_out_other_devices: signOutOthers,
+        }),
+    },
+
     sessions: {
       list: () => client.get<Answer<"/sessions", "get">>("/sessions"),
       signOut: (sessionId: number) => client.delete(`/sessions/${sessionId}`),
@@ -122,11 +135,17 @@ export function chatApi(client: ApiClient) {
     },
 
     admin: {
-      users: (limit: number, offset: number) => client.get<Answer<"/admin/users", "get">>("/admin/users", { limit, offset }),
+      /** Accounts by id matching `q` (username prefix or display-name part); `after`: the last id seen. */
+      findUsers: (query: { q?: string; after?: number; limit?: number }) =>
+        client.get<Answer<"/admin/users", "get">>("/admin/users", { q: query.q || undefined, after: query.after, limit: query.limit }),
+      /** Rooms by id whose name contains `q`; `after`: the last id seen. */
+      findRooms: (query: { q?: string; after?: number; limit?: number }) =>
+        client.get<Answer<"/admin/rooms", "get">>("/admin/rooms", { q: query.q || undefined, after: query.after, limit: query.limit }),
+      /** What admins did, newest first; `before`: the smallest id seen. */
+      audit: (query: { before?: number; limit?: number } = {}) =>
+        client.get<Answer<"/admin/audit", "get">>("/admin/audit", { before: query.before, limit: query.limit }),
       updateUser: (userId: number, changes: { role?: Role; is_active?: boolean }) =>
         client.patch<Answer<"/admin/users/{user_id}", "patch">>(`/admin/users/${userId}`, changes),
-      /** Every room, private ones included; the backend adds this to docs/api.md's admin routes. */
-      rooms: () => client.get<Answer<"/admin/rooms", "get">>("/admin/rooms"),
       deleteRoom: (roomId: number) => client.delete(`/admin/rooms/${roomId}`),
       stats: () => client.get<Answer<"/admin/stats", "get">>("/admin/stats"),
     },

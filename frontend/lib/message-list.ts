@@ -19,8 +19,13 @@ export interface OutgoingMessage {
   attachments: Attachment[];
   /** When it was written, for the timestamp shown while it waits. */
   createdAt: string;
-  status: "pending" | "failed";
+  /** "pending": on its way, or waiting its turn; "retrying": refused for a passing reason (a rate
+   *  limit, no connection), tried again by itself at `retryAt`; "failed": refused for good, waits
+   *  for the person (Retry or Delete). The ones after it wait: they are stored in order. */
+  status: "pending" | "retrying" | "failed";
   error: string | null;
+  /** When it is tried again (epoch ms), while "retrying". */
+  retryAt?: number;
 }
 
 export interface MessageListState {
@@ -67,6 +72,8 @@ export type MessageListAction =
   /** A fresh copy of a message (its files' signed URLs had expired): attachments and quote. */
   | { type: "refreshed"; message: Message }
   | { type: "sendFailed"; clientId: string; error: string }
+  /** Refused for a passing reason: tried again at `retryAt` (epoch ms). */
+  | { type: "sendRetrying"; clientId: string; error: string; retryAt: number }
   | { type: "retryStarted"; clientId: string }
   | { type: "discarded"; clientId: string }
   | { type: "gap" };
@@ -174,11 +181,17 @@ function confirmedIds(messages: readonly Message[]): Set<string> {
 function setOutgoing(
   state: MessageListState,
   clientId: string,
-  change: Pick<OutgoingMessage, "status" | "error">,
+  change: Pick<OutgoingMessage, "status" | "error" | "retryAt">,
 ): MessageListState {
+  if (!state.outbox.some((item) => item.clientId === clientId)) return state;
   return {
     ...state,
-    outbox: state.outbox.map((item) => (item.clientId === clientId ? { ...item, ...change } : item)),
+    outbox: state.outbox.map((item) => {
+      if (item.clientId !== clientId) return item;
+      const next: OutgoingMessage = { ...item, ...change };
+      if (change.retryAt === undefined) delete next.retryAt; // only a retrying one has a time
+      return next;
+    }),
   };
 }
 
@@ -311,6 +324,9 @@ export function messageListReducer(state: MessageListState, action: MessageListA
 
     case "sendFailed":
       return setOutgoing(state, action.clientId, { status: "failed", error: action.error });
+
+    case "sendRetrying":
+      return setOutgoing(state, action.clientId, { status: "retrying", error: action.error, retryAt: action.retryAt });
 
     case "retryStarted":
       return setOutgoing(state, action.clientId, { status: "pending", error: null });

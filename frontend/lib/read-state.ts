@@ -23,6 +23,54 @@ export function firstUnreadId(
   return null;
 }
 
+/** How many of `messages` were unread at opening (as `firstUnreadId` counts them). */
+export function countUnread(messages: readonly Message[], lastReadId: number | null, myId: number, ceiling: number): number {
+  const marker = lastReadId ?? 0;
+  let count = 0;
+  for (const message of messages) {
+    if (message.id > ceiling) break;
+    if (message.id > marker && message.sender.id !== myId && !message.deleted) count += 1;
+  }
+  return count;
+}
+
+/** Where the "N new messages" divider goes: above `messageId`, or (null) above the loaded
+ *  messages, in older pages still to load ("Jump to first unread (N)"). */
+export interface UnreadDivider {
+  messageId: number | null;
+  count: number;
+}
+
+/**
+ * The divider of a room opened with `lastReadId` as its marker and `unreadCount` (the server's
+ * count then) unread, over the messages loaded so far (ascending, contiguous up to the newest;
+ * `hasMore`: older ones remain). The first unread one is loaded once a message at or before the
+ * marker is, or nothing older remains; until then the count is the server's. Null: no divider,
+ * or not known yet (`ceiling`, the newest message at opening, is null).
+ */
+export function unreadDivider(
+  list: { messages: readonly Message[]; hasMore: boolean },
+  opened: { lastReadId: number | null; unreadCount: number },
+  myId: number,
+  ceiling: number | null,
+): UnreadDivider | null {
+  if (ceiling === null) return null;
+  const loaded = countUnread(list.messages, opened.lastReadId, myId, ceiling);
+  const oldest = list.messages[0];
+  const reached = !list.hasMore || (oldest !== undefined && oldest.id <= (opened.lastReadId ?? 0));
+  if (!reached) {
+    const count = Math.max(opened.unreadCount, loaded);
+    return count > 0 ? { messageId: null, count } : null;
+  }
+  const messageId = firstUnreadId(list.messages, opened.lastReadId, myId, ceiling);
+  return messageId === null ? null : { messageId, count: loaded };
+}
+
+/** The divider's words: "3 new messages", "1 new message". */
+export function newMessagesLabel(count: number): string {
+  return count === 1 ? "1 new message" : `${count} new messages`;
+}
+
 /** A badge's text: the count, or "99+". */
 export function unreadBadge(count: number): string {
   return count > 99 ? "99+" : String(count);

@@ -28,6 +28,8 @@ export interface SessionContextValue {
   logout(): Promise<void>;
   /** Tries again to restore the session, after the server was unreachable. */
   reload(): void;
+  /** The signed-in account as the server returned it after a change (settings). */
+  updateUser(user: User): void;
 }
 
 const SessionContext = createContext<SessionContextValue | null>(null);
@@ -109,7 +111,14 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     setAttempt((n) => n + 1);
   }, []);
 
-  const value = useMemo(() => ({ session, login, signup, logout, reload }), [session, login, signup, logout, reload]);
+  const updateUser = useCallback((user: User) => {
+    setSession((current) => (current.status === "authenticated" ? { status: "authenticated", user } : current));
+  }, []);
+
+  const value = useMemo(
+    () => ({ session, login, signup, logout, reload, updateUser }),
+    [session, login, signup, logout, reload, updateUser],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

@@ -8,8 +8,9 @@ import type { ChatApi } from "./chat-api";
 import { ReadMarker } from "./read-state";
 
 export interface ReadMarkerView {
-  /** The marker when the room opened; `known` is false until the server has said it. */
-  opened: { known: boolean; lastReadId: number | null };
+  /** The marker when the room opened, and how many messages were unread after it then;
+   *  `known` is false until the server has said it. */
+  opened: { known: boolean; lastReadId: number | null; unreadCount: number };
   /** A message is on screen. */
   seen(messageId: number): void;
   /** A `read` frame for this room: another tab (or this one) moved the marker. */
@@ -19,7 +20,7 @@ export interface ReadMarkerView {
 const pageVisible = () => typeof document === "undefined" || document.visibilityState === "visible";
 
 export function useReadMarker(roomId: number, api: ChatApi = defaultApi): ReadMarkerView {
-  const [opened, setOpened] = useState<ReadMarkerView["opened"]>({ known: false, lastReadId: null });
+  const [opened, setOpened] = useState<ReadMarkerView["opened"]>({ known: false, lastReadId: null, unreadCount: 0 });
   const markerRef = useRef<ReadMarker | null>(null);
 
   useEffect(() => {
@@ -29,7 +30,7 @@ export function useReadMarker(roomId: number, api: ChatApi = defaultApi): ReadMa
     api.rooms.get(roomId).then(
       (room) => {
         if (cancelled) return;
-        setOpened({ known: true, lastReadId: room.last_read_id });
+        setOpened({ known: true, lastReadId: room.last_read_id, unreadCount: room.unread_count });
         marker.start(room.last_read_id);
       },
       () => {

@@ -3,7 +3,7 @@
 // person makes over HTTP (edit, delete, react). Live frames reach the list through `dispatch`;
 // use-room-channel composes this with the app's socket and the outbox.
 
-import { useCallback, useEffect, useReducer, useRef, type Dispatch } from "react";
+import { useCallback, useLayoutEffect, useReducer, useRef, type Dispatch } from "react";
 
 import { LIMITS } from "./api-constants";
 import type { ChatApi } from "./chat-api";
@@ -51,7 +51,9 @@ export function useRoomHistory(roomId: number, api: ChatApi, options: RoomHistor
   const listRef = useRef(list);
   const optionsRef = useRef(options);
 
-  useEffect(() => {
+  // In a layout effect: the message list's own effects (they run before this component's) page
+  // on as a page arrives ("Jump to first unread"), and must see the list as it now is.
+  useLayoutEffect(() => {
     listRef.current = list;
     optionsRef.current = options;
   });

@@ -9,6 +9,7 @@ import { SessionProvider, useSession } from "../lib/session";
 import "../styles/theme.css";
 import "../styles/globals.css";
 import "../styles/messages.css";
+import "../styles/settings-admin.css";
 
 /** Desktop notifications of new messages, on every page of the signed-in person. */
 function MessageNotifications() {

@@ -242,7 +242,7 @@ describe("a message: replies, files, mentions", () => {
       message(5, { sender: bob, body: "@carol look", mentions: [carol.id] }),
       message(6, { sender: bob, body: "@room meeting", mentions_everyone: true }),
     ]);
-    const rows = screen.getAllByRole("listitem");
+    const rows = screen.getAllByRole("listitem").filter((item) => item.hasAttribute("data-message-id"));
     expect(rows[0]).toHaveClass("mentions-me");
     expect(rows[0]?.querySelector(".mention-self")).toHaveTextContent("@alice");
     expect(rows[0]).toHaveTextContent("(mentions you)");

@@ -1,7 +1,7 @@
 // The draft under the composer (the reply, files for the next send), upload errors in words,
 // the upload transport (XMLHttpRequest with progress and bearer auth), and what a send carries.
 
-import { act, renderHook } from "@testing-library/react";
+import { act } from "@testing-library/react";
 import { describe, expect, it, vi } from "vitest";
 
 import { ApiClient } from "../lib/api-client";
@@ -23,10 +23,11 @@ import {
   type DraftAction,
   type DraftState,
 } from "../lib/draft";
+import { useAppConnection } from "../lib/app-connection";
 import { memoryTokenStorage } from "../lib/token-storage";
 import { useOutbox } from "../lib/use-outbox";
 import { useRoomHistory } from "../lib/use-room-history";
-import { bob, fakeBackend, fakeTimersInEachTest, flush, message, reduceList, tokenPair } from "./support";
+import { bob, fakeTimersInEachTest, flush, message, reduceList, renderWithConnection, tokenPair } from "./support";
 
 const draft = (actions: DraftAction[], from: DraftState = initialDraftState) => actions.reduce(draftReducer, from);
 const file = (name: string, size = 10) => new File(["x".repeat(size)], name, { type: "image/png" });
@@ -226,12 +227,13 @@ describe("ApiClient.upload", () => {
 describe("a send with a reply and files", () => {
   fakeTimersInEachTest();
   function setup(connected: boolean) {
-    const backend = fakeBackend([]);
     const frames: ClientFrame[] = [];
-    const hook = renderHook(() => {
-      const history = useRoomHistory(1, backend.api);
+    // Inside the app's connection: the outbox reads the server's refusals on its socket.
+    const connection = renderWithConnection(() => {
+      const { api } = useAppConnection();
+      const history = useRoomHistory(1, api);
       const outbox = useOutbox(1, {
-        api: backend.api,
+        api,
         dispatch: history.dispatch,
         current: history.current,
         sendFrame: (frame) => {
@@ -241,15 +243,15 @@ describe("a send with a reply and files", () => {
         },
       });
       return { list: history.list, outbox };
-    });
-    return { ...backend, frames, hook };
+    }, { stored: [] });
+    return { ...connection, frames, current: connection.value };
   }
   const replyTo = replyTarget(message(3, { sender: bob, body: "question" }));
 
   it("carries reply_to and the attachment ids on the socket, and shows them while pending", () => {
     const t = setup(true);
-    act(() => t.hook.result.current.outbox.send("answer", { replyTo, attachments: [attachment(8), attachment(9)] }));
-    const [item] = t.hook.result.current.list.outbox;
+    act(() => t.current().outbox.send("answer", { replyTo, attachments: [attachment(8), attachment(9)] }));
+    const [item] = t.current().list.outbox;
     expect(t.frames).toEqual([
       { type: "message", room_id: 1, body: "answer", client_id: item?.clientId, reply_to: 3, attachments: [8, 9] },
     ]);
@@ -259,7 +261,7 @@ describe("a send with a reply and files", () => {
   it("carries them over HTTP too when the socket is down", async () => {
     const t = setup(false);
     const send = vi.spyOn(t.api.messages, "send");
-    act(() => t.hook.result.current.outbox.send("answer", { replyTo, attachments: [attachment(8)] }));
+    act(() => t.current().outbox.send("answer", { replyTo, attachments: [attachment(8)] }));
     await flush();
     expect(send).toHaveBeenCalledWith(1, "answer", expect.any(String), { replyTo: 3, attachments: [8] });
     expect(t.requests).toContain("POST /api/v1/rooms/1/messages");
@@ -273,7 +275,7 @@ describe("a send with a reply and files", () => {
 
   it("a plain message carries neither", () => {
     const t = setup(true);
-    act(() => t.hook.result.current.outbox.send("plain"));
+    act(() => t.current().outbox.send("plain"));
     expect(t.frames[0]).not.toHaveProperty("reply_to");
     expect(t.frames[0]).not.toHaveProperty("attachments");
   });

@@ -16,9 +16,11 @@ describe("MessageList, newer features", () => {
         {...messageListCallbacks}
       />,
     );
-    const items = within(screen.getByRole("log", { name: "Messages" })).getAllByRole("listitem", { hidden: false });
+    const items = within(screen.getByRole("log", { name: "Messages" }))
+      .getAllByRole("listitem", { hidden: false })
+      .filter((item) => item.hasAttribute("data-message-id"));
     const divider = screen.getByRole("separator", { name: "New messages" });
-    expect(divider.nextElementSibling).toBe(items[1]);
+    expect(divider.closest("li")?.nextElementSibling).toBe(items[1]);
     expect(items[1]).toHaveTextContent("message 2");
   });
 

@@ -107,6 +107,22 @@ describe("messageListReducer", () => {
     expect(messageListReducer(failed, { type: "discarded", clientId: "c-1" }).outbox).toEqual([]);
   });
 
+  it("shows a send that will be tried again with its time, which goes once it is on its way again", () => {
+    const sent = run([
+      { type: "sendStarted", clientId: "c-1", body: "hi", createdAt: "2026-01-01T12:00:00Z" },
+      { type: "sendStarted", clientId: "c-2", body: "there", createdAt: "2026-01-01T12:00:01Z" },
+    ]);
+    const waiting = messageListReducer(sent, { type: "sendRetrying", clientId: "c-1", error: "Too many messages at once.", retryAt: 5_000 });
+    expect(waiting.outbox.map((item) => [item.status, item.error, item.retryAt])).toEqual([
+      ["retrying", "Too many messages at once.", 5_000],
+      ["pending", null, undefined],
+    ]);
+    const again = messageListReducer(waiting, { type: "retryStarted", clientId: "c-1" });
+    expect(again.outbox[0]).toEqual(sent.outbox[0]);
+    // About a message no longer there (its echo came first): nothing changes.
+    expect(messageListReducer(sent, { type: "sendRetrying", clientId: "gone", error: "x", retryAt: 1 })).toBe(sent);
+  });
+
   it("confirms a pending message found in a history page (echo lost with a dropped connection)", () => {
     const state = run([
       { type: "sendStarted", clientId: "c-9", body: "hi", createdAt: "2026-01-01T12:00:00Z" },

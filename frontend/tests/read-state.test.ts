@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it, vi } from "vitest";
 
-import { firstUnreadId, ReadMarker, unreadBadge } from "../lib/read-state";
+import { countUnread, firstUnreadId, newMessagesLabel, ReadMarker, unreadBadge, unreadDivider } from "../lib/read-state";
 import { groupRooms, replaceRoom, totalUnread } from "../lib/room-list";
 import { alice, bob, fakeTimersInEachTest, message, room } from "./support";
 
@@ -22,6 +22,43 @@ describe("firstUnreadId", () => {
   it("ignores messages newer than the room's newest at opening, and waits for that to be known", () => {
     expect(firstUnreadId(list, 3, alice.id, 3)).toBeNull();
     expect(firstUnreadId(list, 1, alice.id, null)).toBeNull();
+  });
+});
+
+describe("the unread divider", () => {
+  const fromBob = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => message(from + i, { sender: bob }));
+
+  it("counts what was unread at opening: others' messages after the marker, not deleted, up to the newest then", () => {
+    const list = [...fromBob(1, 3), message(4, { sender: alice }), message(5, { sender: bob, deleted: true }), ...fromBob(6, 8)];
+    expect(countUnread(list, 2, alice.id, 7)).toBe(3); // 3, 6, 7
+    expect(countUnread(list, null, alice.id, 8)).toBe(6);
+  });
+
+  it("sits above the first unread message with the count of those below it, once it is loaded", () => {
+    const opened = { lastReadId: 10, unreadCount: 5 };
+    // Everything after the marker is loaded (so is the marker's own message).
+    expect(unreadDivider({ messages: fromBob(10, 15), hasMore: true }, opened, alice.id, 15)).toEqual({ messageId: 11, count: 5 });
+    // The whole room is loaded.
+    expect(unreadDivider({ messages: fromBob(11, 15), hasMore: false }, opened, alice.id, 15)).toEqual({ messageId: 11, count: 5 });
+  });
+
+  it("while the first unread one is in older pages, has no place yet and says the server's count", () => {
+    // 160 unread, the newest 50 loaded: the first unread (11) is three pages back.
+    const opened = { lastReadId: 10, unreadCount: 160 };
+    expect(unreadDivider({ messages: fromBob(121, 170), hasMore: true }, opened, alice.id, 170)).toEqual({ messageId: null, count: 160 });
+    // Loaded up to it: the divider has its place.
+    expect(unreadDivider({ messages: fromBob(1, 170), hasMore: false }, opened, alice.id, 170)).toEqual({ messageId: 11, count: 160 });
+  });
+
+  it("is nothing when nothing was unread, and nothing until the newest at opening is known", () => {
+    expect(unreadDivider({ messages: fromBob(1, 5), hasMore: true }, { lastReadId: 5, unreadCount: 0 }, alice.id, 5)).toBeNull();
+    expect(unreadDivider({ messages: fromBob(1, 5), hasMore: false }, { lastReadId: 2, unreadCount: 3 }, alice.id, null)).toBeNull();
+    expect(unreadDivider({ messages: [], hasMore: true }, { lastReadId: 2, unreadCount: 0 }, alice.id, 5)).toBeNull();
+  });
+
+  it("says how many in words", () => {
+    expect(newMessagesLabel(1)).toBe("1 new message");
+    expect(newMessagesLabel(160)).toBe("160 new messages");
   });
 });
 

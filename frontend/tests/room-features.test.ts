@@ -105,7 +105,7 @@ describe("useReadMarker", () => {
     const backend = fakeBackend(stored, { room });
     const hook = renderHook(() => useReadMarker(room.id, backend.api));
     await flush();
-    expect(hook.result.current.opened).toEqual({ known: true, lastReadId: 40 });
+    expect(hook.result.current.opened).toEqual({ known: true, lastReadId: 40, unreadCount: 60 });
 
     act(() => {
       hook.result.current.seen(39);

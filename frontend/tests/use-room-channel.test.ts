@@ -63,24 +63,41 @@ describe("useRoomChannel", () => {
     expect(ids(t.view().list.messages)).toEqual([1, 2, 3, 4]);
   });
 
-  it("fails exactly the message an error frame names, and retries it with the same client_id", async () => {
+  it("sends one at a time; a rate-limited one waits out its countdown, the next behind it, and goes again the same", async () => {
     const t = setup();
     await t.connect();
     act(() => t.view().send("first"));
     act(() => t.view().send("second"));
+    act(() => t.view().send("third"));
     const [first, second] = t.view().list.outbox;
+    expect(bodies(t.sent())).toEqual(["first"]);
+    t.receive({ type: "message", message: message(4, { body: "first", client_id: first?.clientId ?? null }) });
+    expect(bodies(t.sent())).toEqual(["first", "second"]);
+
     t.receive({ type: "error", code: "rate_limited", detail: "Slow down", retry_after: 2, room_id: 1, client_id: second?.clientId });
     expect(t.view().list.outbox.map((o) => [o.body, o.status, o.error])).toEqual([
-      ["first", "pending", null],
-      ["second", "failed", "Slow down"],
+      ["second", "retrying", "Too many messages at once."],
+      ["third", "pending", null],
     ]);
-    expect(first?.status).toBe("pending");
-
-    act(() => t.view().retry(second?.clientId ?? ""));
-    expect(t.view().list.outbox[1]?.status).toBe("pending");
+    expect(t.view().notice).toBeNull(); // said on the message, not in a banner
+    await advance(2_000);
     const sends = t.sent().filter((f) => f.type === "message");
-    expect(sends).toHaveLength(3);
+    expect(bodies(sends)).toEqual(["first", "second", "second"]);
     expect(sends[2]).toEqual(sends[1]);
+  });
+
+  it("keeps a send refused for good for the person, who retries it with the same client_id", async () => {
+    const t = setup();
+    await t.connect();
+    act(() => t.view().send("first"));
+    const [first] = t.view().list.outbox;
+    t.receive({ type: "error", code: "invalid_message", detail: "Too long", room_id: 1, client_id: first?.clientId });
+    expect(t.view().list.outbox.map((o) => [o.body, o.status, o.error])).toEqual([["first", "failed", "Too long"]]);
+    act(() => t.view().retry(first?.clientId ?? ""));
+    expect(t.view().list.outbox[0]?.status).toBe("pending");
+    const sends = t.sent().filter((f) => f.type === "message");
+    expect(sends).toHaveLength(2);
+    expect(sends[1]).toEqual(sends[0]);
   });
 
   it("sends what is still pending again, in order and under the same client_ids, on the next connection", async () => {
@@ -94,12 +111,15 @@ describe("useRoomChannel", () => {
     await advance(1_000);
     await t.connect();
     expect(t.sent()).toEqual(before);
+    expect(bodies(t.sent())).toEqual(["one"]); // "two" waits for "one" to be stored
+    // The new connection's echoes confirm them, one after the other; no timer of the old one
+    // sends anything again.
+    const [one, two] = t.view().list.outbox;
+    t.receive({ type: "message", message: message(4, { body: "one", client_id: one?.clientId ?? null }) });
     expect(bodies(t.sent())).toEqual(["one", "two"]);
-    // The new connection's echoes confirm them; no timer of the old one fails them.
-    for (const [i, item] of t.view().list.outbox.entries()) {
-      t.receive({ type: "message", message: message(4 + i, { body: item.body, client_id: item.clientId }) });
-    }
+    t.receive({ type: "message", message: message(5, { body: "two", client_id: two?.clientId ?? null }) });
     await advance(10_000);
+    expect(bodies(t.sent())).toEqual(["one", "two"]);
     expect(t.view().list.outbox).toEqual([]);
     expect(ids(t.view().list.messages)).toEqual([1, 2, 3, 4, 5]);
   });
@@ -129,12 +149,14 @@ describe("useRoomChannel", () => {
     expect(t.view().list.outbox).toEqual([]);
   });
 
-  it("marks a message failed when no echo comes back in time", async () => {
+  it("tries a message again when no echo comes back in time", async () => {
     const t = setup();
     await t.connect();
     act(() => t.view().send("into the void"));
     await advance(10_000);
-    expect(t.view().list.outbox[0]?.status).toBe("failed");
+    expect(t.view().list.outbox[0]?.status).toBe("retrying");
+    await advance(2_000);
+    expect(bodies(t.sent())).toEqual(["into the void", "into the void"]);
   });
 
   it("sends over HTTP while the socket is down", async () => {

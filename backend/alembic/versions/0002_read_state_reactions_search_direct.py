@@ -11,12 +11,17 @@ tells autogenerate to skip them):
   it in step with every insert, edit, soft deletion and hard deletion (a room's cascade).
 - PostgreSQL: the pg_trgm extension and a GIN index on messages.body (gin_trgm_ops), which
   serves `body ILIKE '%q%'`.
+- MariaDB: where the server has the Mroonga engine, `messages_fts`, a Mroonga table of the text
+  of the messages that are not deleted, and triggers (app/search_schema.py); else nothing (search
+  scans).
 """
 
 from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+
+from app.search_schema import create_mariadb_search, drop_mariadb_search
 
 revision: str = "0002"
 down_revision: str | None = "0001"
@@ -73,15 +78,22 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("message_id", "emoji", "user_id", name=op.f("pk_reactions")),
     )
 
-    for statement in SQLITE_SEARCH if op.get_bind().dialect.name == "sqlite" else POSTGRESQL_SEARCH:
+    dialect = op.get_bind().dialect.name
+    if dialect in ("mariadb", "mysql"):
+        create_mariadb_search(op.get_bind())
+        return
+    for statement in SQLITE_SEARCH if dialect == "sqlite" else POSTGRESQL_SEARCH:
         op.execute(statement)
 
 
 def downgrade() -> None:
-    if op.get_bind().dialect.name == "sqlite":
+    dialect = op.get_bind().dialect.name
+    if dialect == "sqlite":
         for trigger in ("messages_fts_insert", "messages_fts_update", "messages_fts_delete"):
             op.execute(f"DROP TRIGGER IF EXISTS {trigger}")
         op.execute("DROP TABLE IF EXISTS messages_fts")
+    elif dialect in ("mariadb", "mysql"):
+        drop_mariadb_search(op.get_bind())
     else:
         # The extension stays: something else in the database may use it.
         op.execute("DROP INDEX IF EXISTS ix_messages_body_trgm")

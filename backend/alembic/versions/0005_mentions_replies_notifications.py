@@ -41,8 +41,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    op.drop_index("ix_mentions_user_message", table_name="mentions")
-    op.drop_index("ix_mentions_user_room_message", table_name="mentions")
+    # DROP TABLE takes its indexes along (MariaDB refuses to drop first one that a foreign key needs).
     op.drop_table("mentions")
     # Plain ALTER TABLE ... DROP COLUMN (SQLite >= 3.35): no table copy, no cascade.
     op.execute("ALTER TABLE memberships DROP COLUMN notify")

@@ -5,7 +5,20 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from app.api import admin, auth, direct, files, messages, notifications, reactions, read_state, rooms, search, users
+from app.api import (
+    account,
+    admin,
+    auth,
+    direct,
+    files,
+    messages,
+    notifications,
+    reactions,
+    read_state,
+    rooms,
+    search,
+    users,
+)
 from app.api.deps import Context
 from app.realtime.frames import frames_json_schema
 from app.schemas import Health, Readiness
@@ -22,6 +35,7 @@ api_router.include_router(reactions.router)
 api_router.include_router(search.router)
 api_router.include_router(direct.router)
 api_router.include_router(users.router)
+api_router.include_router(account.router)
 api_router.include_router(notifications.router)
 api_router.include_router(files.router)
 

@@ -60,6 +60,9 @@ class RoomHub:
         self._unsynced: dict[ClientConnection, list[tuple[bool, int]]] = {}
         self._tasks: set[asyncio.Task[None]] = set()
         self._heartbeat_task: asyncio.Task[None] | None = None
+        # Graceful shutdown (app/shutdown.py): the code every socket closes with, and the sign that none is left.
+        self._closing: int | None = None
+        self._emptied = asyncio.Event()
 
     @property
     def connection_count(self) -> int:
@@ -76,6 +79,20 @@ class RoomHub:
         for conns in list(self._users.values()):
             for conn in list(conns):
                 conn.close(CloseCode.SERVICE_RESTART)  # clients reconnect and resume
+
+    def close_all(self, code: int) -> None:
+        """Close every socket with `code` once the frames already queued for it are out, and
+        every socket attached from now on as soon as it has had its greeting."""
+        self._closing = code
+        for conns in list(self._users.values()):
+            for conn in list(conns):
+                conn.close(code, after_pending=True)
+
+    async def wait_until_empty(self) -> None:
+        """Returns once no socket is left (each has been detached)."""
+        while self._users:
+            self._emptied.clear()
+            await self._emptied.wait()
 
     # --- sockets come and go -------------------------------------------------------------
 
@@ -96,6 +113,8 @@ class RoomHub:
         if not conn.follows_membership:
             here.rooms = set(member_rooms)
             await self._arrive(here)
+        if self._closing is not None:  # admitted while the process began to shut down
+            conn.close(self._closing, after_pending=True)
 
     async def follow(self, conn: ClientConnection, rooms: Collection[int]) -> None:
         """A /ws socket's rooms, read after `attach`: with the membership changes heard since
@@ -126,6 +145,8 @@ class RoomHub:
             _discard(self._rooms, room_id, conn)
         _discard(self._users, member.id, conn)
         _discard(self._sessions, conn.session_id, conn)
+        if not self._users:
+            self._emptied.set()
         here = self._here.get(member.id)
         if here is None:
             return

@@ -11,6 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 from redis.asyncio import Redis
+from redis.asyncio.cluster import RedisCluster
 
 from app.schemas import UserPublic
 
@@ -73,8 +74,17 @@ class MemoryPresence(PresenceStore):
         return [user_id for user_id, until in self._until.items() if until <= now]
 
 
-# ZADD GT keeps the later expiry when two processes write; the script removes only a user whose
-# expiry has passed and tells the one caller that did it, so going offline is announced once.
+# ZADD GT keeps the later expiry when two processes write. Each change is one script on one key:
+# atomic on a single Redis and on a cluster alike (where the key's shard runs it).
+# Arriving: the previous expiry (nil if none), read in the same step as the new one is written.
+_ARRIVE = """
+local previous = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], 'GT', ARGV[2], ARGV[1])
+return previous
+"""
+
+# Leaving: only a user whose expiry has passed is removed, and only the one caller that removed
+# it is told so, so going offline is announced once.
 _REMOVE_IF_EXPIRED = """
 local score = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if score and tonumber(score) <= tonumber(ARGV[2]) then
@@ -86,18 +96,16 @@ return 0
 
 
 class RedisPresence(PresenceStore):
-    """One sorted set: user id -> expiry (a Unix time)."""
+    """One sorted set: user id -> expiry (a Unix time). On a cluster, on the shard of its key."""
 
-    def __init__(self, redis: Redis, prefix: str) -> None:
+    def __init__(self, redis: "Redis | RedisCluster", prefix: str) -> None:
         self._redis = redis
         self._key = f"{prefix}:presence"
+        self._arrive = redis.register_script(_ARRIVE)
         self._remove = redis.register_script(_REMOVE_IF_EXPIRED)
 
     async def arrive(self, user_id: int, until: float) -> bool:
-        async with self._redis.pipeline(transaction=True) as pipe:
-            pipe.zscore(self._key, user_id)
-            pipe.zadd(self._key, {str(user_id): until}, gt=True)
-            previous, _ = await pipe.execute()
+        previous = await self._arrive(keys=[self._key], args=[user_id, until])
         return previous is None or float(previous) <= time.time()
 
     async def extend(self, user_ids: Collection[int], until: float) -> None:

@@ -19,6 +19,7 @@ from app.services.unit_of_work import commit, emit
 from app.usernames import is_reserved, skeleton
 
 BAD_CREDENTIALS = "Incorrect username or password"
+WRONG_PASSWORD = "current password is wrong"  # noqa: S105 (a message, not a password)
 
 
 # Every authenticated request and socket runs it: built once, the ids bound per call.
@@ -126,6 +127,7 @@ class AuthService:
             raise Forbidden("account is deactivated")
         device = AuthSession(user_id=user.id, user_agent=_clip(client.user_agent, 256), ip=_clip(client.ip, 64))
         session.add(device)
+        user.last_seen_at = utcnow()
         await session.flush()
         return await self._issue(session, user.id, device.id)
 
@@ -163,7 +165,7 @@ class AuthService:
         if user is None or not user.is_active:
             await commit(session, self._events)  # the token stays spent
             raise NotAuthenticated("account is deactivated")
-        stored.session.last_used_at = now
+        stored.session.last_used_at = user.last_seen_at = now
         stored.session.ip = _clip(client.ip, 64)
         return await self._issue(session, user.id, stored.session_id)
 
@@ -200,6 +202,48 @@ class AuthService:
         if not user.is_active:
             raise Forbidden("account is deactivated")
         return Authenticated(user, claims.session_id, claims.expires_at)
+
+    # --- the caller's password ---------------------------------------------------------------
+
+    async def change_password(
+        self,
+        session: AsyncSession,
+        caller: Authenticated,
+        current: str,
+        new: str,
+        client: Client,
+        *,
+        sign_out_others: bool,
+    ) -> int:
+        """Set a new password once the current one is proven; with `sign_out_others`, every other
+        device of the caller is signed out (this one stays). The number signed out.
+
+        Wrong guesses count with failed logins (per account and per address): a stolen access
+        token must not become a way to try passwords fast. 403, not 401: the caller is
+        authenticated, and a 401 would make a client throw its tokens away."""
+        user = caller.user
+        keys = [("account", user.id), (client.ip,)]
+        await self._login_limit.check(keys)
+        if not await self.hasher.verify(current, user.password_hash):
+            await self._login_limit.count(keys)
+            raise Forbidden(WRONG_PASSWORD)
+        user.password_hash = await self.hasher.hash(new)
+        if not sign_out_others:
+            return 0
+        others = list(
+            await session.scalars(
+                select(AuthSession.id).where(
+                    AuthSession.user_id == user.id,
+                    AuthSession.id != caller.session_id,
+                    AuthSession.revoked_at.is_(None),
+                )
+            )
+        )
+        if others:
+            await session.execute(update(AuthSession).where(AuthSession.id.in_(others)).values(revoked_at=utcnow()))
+            for session_id in others:
+                emit(session, DeviceSignedOut(session_id))  # their sockets close (4401)
+        return len(others)
 
     # --- devices ---------------------------------------------------------------------------
 

@@ -67,6 +67,8 @@ class MessageWriter:
         self._order = order
         self._queue: list[_Pending] = []
         self._wake = asyncio.Event()
+        self._idle = asyncio.Event()  # nothing queued, no group being written
+        self._idle.set()
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -81,11 +83,17 @@ class MessageWriter:
             _settle(pending.future, Unavailable("server is shutting down"))
         self._transactions.close()
 
+    async def drain(self) -> None:
+        """Returns once nothing is queued or being written: every send submitted is stored and
+        published (a graceful shutdown waits for this: no group commit in flight is cut)."""
+        await self._idle.wait()
+
     def submit(
         self, room_id: int, sender: Member, body: str, client_id: str | None, extras: Extras = NO_EXTRAS
     ) -> asyncio.Future[Sent]:
         pending = _Pending(room_id, sender, body, client_id, extras)
         self._queue.append(pending)
+        self._idle.clear()
         self._wake.set()
         return pending.future
 
@@ -101,6 +109,7 @@ class MessageWriter:
                     log.exception("message group failed")
                     for pending in group:
                         _settle(pending.future, Unavailable(f"message not stored: {exc}"))
+            self._idle.set()
 
     async def _write(self, group: list[_Pending]) -> None:
         try:

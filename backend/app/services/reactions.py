@@ -1,10 +1,9 @@
 """Reactions: one of each emoji per person per message; every member sees changes live."""
 
 from sqlalchemy import delete, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.database import insert_ignoring_duplicates
 from app.errors import Conflict, NotFound
 from app.events import ReactionChanged
 from app.models import Message, Reaction, User, utcnow
@@ -35,11 +34,10 @@ class ReactionService:
         )
         if emoji not in mine and len(mine) >= MAX_EMOJI_PER_PERSON:
             raise Conflict(f"at most {MAX_EMOJI_PER_PERSON} different reactions per person on one message")
-        insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
         added = await session.execute(
-            insert(Reaction)
-            .values(message_id=message_id, user_id=user.id, emoji=emoji, created_at=utcnow())
-            .on_conflict_do_nothing()
+            insert_ignoring_duplicates(session.get_bind().dialect.name, Reaction).values(
+                message_id=message_id, user_id=user.id, emoji=emoji, created_at=utcnow()
+            )
         )
         return await self._answer(session, user, message, sender, emoji, changed=bool(added.rowcount), added=True)  # type: ignore[attr-defined]
 

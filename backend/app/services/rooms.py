@@ -2,12 +2,11 @@
 
 from collections.abc import Awaitable, Callable, Collection
 
-from sqlalchemy import BindParameter, ColumnElement, Row, Select, bindparam, case, delete, func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy import BindParameter, ColumnElement, Row, ScalarSelect, Select, bindparam, case, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.database import insert_ignoring_duplicates
 from app.errors import Conflict, Forbidden, NotFound
 from app.events import MemberJoined, MemberLeft, RoomDeleted, RoomUpdated
 from app.models import Membership, Role, Room, User, utcnow
@@ -237,29 +236,31 @@ class RoomService:
 
 
 async def add_membership(
-    session: AsyncSession, room_id: int, user_id: int, *, announce: bool = True, notify: str = "mentions"
+    session: AsyncSession, room_id: int, user_id: int, *, announce: bool = True, notify: str | None = None
 ) -> bool:
     """Idempotent: joining twice, or racing another join, is not an error. A new member has
-    read what was there before they came: their unread count starts at zero. A new membership
+    read what was there before they came: their unread count starts at zero, and their
+    notification level is `notify`, else their own default for new rooms. A new membership
     is announced to the user's sockets (MemberJoined) once committed, unless the caller does it
     itself with `announce_membership` (once the room is as it should be seen). True: added."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     added = await session.execute(
-        insert(Membership)
-        .values(
+        insert_ignoring_duplicates(session.get_bind().dialect.name, Membership).values(
             room_id=room_id,
             user_id=user_id,
             joined_at=utcnow(),
             last_read_id=newest_message_id(room_id),
-            notify=notify,
+            notify=notify if notify is not None else _default_notify(user_id),
         )
-        .on_conflict_do_nothing()
     )
     if not added.rowcount:  # type: ignore[attr-defined]
         return False
     if announce:
         await announce_membership(session, room_id, user_id)
     return True
+
+
+def _default_notify(user_id: int) -> ScalarSelect[str]:
+    return select(User.default_notify).where(User.id == user_id).scalar_subquery()
 
 
 async def announce_membership(session: AsyncSession, room_id: int, user_id: int) -> None:

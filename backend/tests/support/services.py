@@ -1,7 +1,7 @@
 """The services the app depends on: the machine's Redis (REDIS_URL; each test keeps to a key
-prefix of its own), and private Redis and PostgreSQL servers, each on a port and in a folder of
-its own, that a test stops and starts itself to play an outage (the machine's own are never
-touched)."""
+prefix of its own), and private Redis, PostgreSQL and MariaDB servers, each on a port and in a
+folder of its own, that a test stops and starts itself to play an outage (the machine's own are
+never touched)."""
 
 import contextlib
 import os
@@ -11,7 +11,9 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
+import pymysql
 import redis
 
 from tests.support.servers import free_port
@@ -112,4 +114,91 @@ class PrivatePostgres:
         if (self.data / "postmaster.pid").exists():
             with contextlib.suppress(AssertionError):
                 self.stop()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+class PrivateMariaDB:
+    """A MariaDB server of a test's own: its own folder, port and socket, no grant tables (any
+    user may connect: it listens on 127.0.0.1 only, for one test). As root it runs as `mysql`."""
+
+    def __init__(self) -> None:
+        self.port = free_port()
+        self.root = Path(tempfile.mkdtemp(prefix="chat-test-mariadb-"))
+        self.data = self.root / "data"
+        self.process: subprocess.Popen[bytes] | None = None
+        self.user: list[str] = []
+        if os.geteuid() == 0:
+            owner = pwd.getpwnam("mysql")
+            os.chown(self.root, owner.pw_uid, owner.pw_gid)
+            self.user = ["--user=mysql"]
+
+    @property
+    def url(self) -> str:
+        return f"mariadb://root@127.0.0.1:{self.port}/chat"
+
+    def install(self) -> None:
+        """A new data folder, with the database `chat` (utf8mb4) in it."""
+        installer = shutil.which("mariadb-install-db") or shutil.which("mysql_install_db")
+        assert installer, "MariaDB is not installed (apt-get install mariadb-server)"
+        result = subprocess.run(
+            [
+                installer,
+                "--no-defaults",
+                f"--datadir={self.data}",
+                *self.user,
+                "--skip-test-db",
+                "--auth-root-authentication-method=normal",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+        assert result.returncode == 0, f"mariadb-install-db failed: {result.stdout}{result.stderr}"
+        self.start()
+        with self._client() as connection, connection.cursor() as cursor:
+            cursor.execute("CREATE DATABASE chat CHARACTER SET utf8mb4 COLLATE utf8mb4_bin")
+
+    def _client(self) -> "pymysql.connections.Connection[Any]":
+        return pymysql.connect(host="127.0.0.1", port=self.port, user="root", connect_timeout=1)
+
+    def start(self) -> None:
+        """Start (again, on the same port), and return once it answers (polled)."""
+        server = shutil.which("mariadbd") or "/usr/sbin/mariadbd"
+        with open(self.root / "log", "ab") as log:
+            self.process = subprocess.Popen(
+                [
+                    server,
+                    "--no-defaults",
+                    f"--datadir={self.data}",
+                    *self.user,
+                    f"--port={self.port}",
+                    "--bind-address=127.0.0.1",
+                    f"--socket={self.root / 'sock'}",
+                    f"--pid-file={self.root / 'pid'}",
+                    "--skip-grant-tables",
+                    "--innodb-buffer-pool-size=32M",
+                    "--innodb-log-file-size=8M",
+                    "--character-set-server=utf8mb4",
+                ],
+                stdout=log,
+                stderr=log,
+            )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.process.poll() is None:
+            with contextlib.suppress(pymysql.err.OperationalError):
+                self._client().close()
+                return
+            time.sleep(0.1)
+        raise AssertionError(f"mariadbd did not start: {(self.root / 'log').read_text()}")
+
+    def stop(self) -> None:
+        """Stop as in an outage: killed, every connection cut (InnoDB recovers at the next start)."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=30)
+        self.process = None
+
+    def destroy(self) -> None:
+        self.stop()
         shutil.rmtree(self.root, ignore_errors=True)

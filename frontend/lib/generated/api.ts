@@ -103,7 +103,11 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        patch?: never;
+        /**
+         * Update Me
+         * @description Set the display name (null or blank: none) or what new rooms notify of; absent fields stay.
+         */
+        patch: operations["update_me_api_v1_users_me_patch"];
         trace?: never;
     };
     "/api/v1/sessions": {
@@ -372,7 +376,7 @@ export interface paths {
         };
         /**
          * List Users
-         * @description Every account, oldest first.
+         * @description Accounts by id, oldest first; a page shorter than `limit` is the last.
          */
         get: operations["list_users_api_v1_admin_users_get"];
         put?: never;
@@ -412,7 +416,7 @@ export interface paths {
         };
         /**
          * List Rooms
-         * @description Every room, private ones included.
+         * @description Every room, private and direct ones too, by id; a page shorter than `limit` is the last.
          */
         get: operations["list_rooms_api_v1_admin_rooms_get"];
         put?: never;
@@ -443,6 +447,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/audit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Audit Log
+         * @description What admins did (roles, activation, room deletions), newest first.
+         */
+        get: operations["audit_log_api_v1_admin_audit_get"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/stats": {
         parameters: {
             query?: never;
@@ -452,7 +476,7 @@ export interface paths {
         };
         /**
          * Stats
-         * @description Counts of users, rooms, messages and this process's open sockets.
+         * @description Users, active and online users, rooms, messages (and of the last 24 hours), this process's sockets.
          */
         get: operations["stats_api_v1_admin_stats_get"];
         put?: never;
@@ -581,6 +605,26 @@ export interface paths {
         get: operations["find_users_api_v1_users_get"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/users/me/password": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Change Password
+         * @description Change the password (403 if `current_password` is wrong), optionally signing out every other device.
+         */
+        post: operations["change_password_api_v1_users_me_password_post"];
         delete?: never;
         options?: never;
         head?: never;
@@ -734,6 +778,100 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** AdminActionOut */
+        AdminActionOut: {
+            /** Id */
+            id: number;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Action
+             * @enum {string}
+             */
+            action: "user.role" | "user.deactivate" | "user.reactivate" | "room.delete";
+            /** @description the admin (null: that account no longer exists) */
+            actor: components["schemas"]["UserPublic"] | null;
+            target_user: components["schemas"]["UserPublic"] | null;
+            target_room: components["schemas"]["AuditRoom"] | null;
+            /**
+             * Detail
+             * @description `user.role`: {"from", "to"}; `room.delete`: {"name", "kind"}
+             */
+            detail: {
+                [key: string]: string;
+            };
+        };
+        /** AdminRoomOut */
+        AdminRoomOut: {
+            /** Id */
+            id: number;
+            /**
+             * Name
+             * @description as stored: a direct room's is its two members' usernames
+             */
+            name: string;
+            /**
+             * Kind
+             * @enum {string}
+             */
+            kind: "public" | "private" | "direct";
+            /** Is Private */
+            is_private: boolean;
+            /** Owner Id */
+            owner_id: number | null;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /** Member Count */
+            member_count: number;
+            /**
+             * Message Count
+             * @description messages stored, deleted ones included
+             */
+            message_count: number;
+        };
+        /** AdminUserOut */
+        AdminUserOut: {
+            /** Id */
+            id: number;
+            /** Username */
+            username: string;
+            /**
+             * Display Name
+             * @description shown beside the username; null: none
+             */
+            display_name: string | null;
+            role: components["schemas"]["Role"];
+            /** Is Active */
+            is_active: boolean;
+            /**
+             * Created At
+             * Format: date-time
+             */
+            created_at: string;
+            /**
+             * Default Notify
+             * @description what a membership of a new room starts at (direct rooms: all)
+             * @default mentions
+             * @enum {string}
+             */
+            default_notify: "all" | "mentions" | "muted";
+            /**
+             * Last Seen At
+             * @description last login or token refresh (null: never)
+             */
+            last_seen_at: string | null;
+            /**
+             * Online
+             * @description connected right now, on any server process
+             */
+            online: boolean;
+        };
         /** AdminUserUpdate */
         AdminUserUpdate: {
             role?: components["schemas"]["Role"] | null;
@@ -773,6 +911,29 @@ export interface components {
              * @description images only
              */
             thumbnail_url: string | null;
+        };
+        /** AuditPage */
+        AuditPage: {
+            /**
+             * Actions
+             * @description newest first
+             */
+            actions: components["schemas"]["AdminActionOut"][];
+            /**
+             * Has More
+             * @description older ones exist: ask again with `before` = the last id
+             */
+            has_more: boolean;
+        };
+        /** AuditRoom */
+        AuditRoom: {
+            /** Id */
+            id: number;
+            /**
+             * Name
+             * @description its name when the action was taken (null: unknown)
+             */
+            name: string | null;
         };
         /** Body_login_api_v1_token_post */
         Body_login_api_v1_token_post: {
@@ -912,6 +1073,45 @@ export interface components {
             messages: components["schemas"]["MessageOut"][];
             /** Has More */
             has_more: boolean;
+        };
+        /** PasswordChange */
+        PasswordChange: {
+            /** Current Password */
+            current_password: string;
+            /**
+             * New Password
+             * @description 8 to 72 bytes once encoded as UTF-8
+             */
+            new_password: string;
+            /**
+             * Sign Out Other Devices
+             * @default false
+             */
+            sign_out_other_devices?: boolean;
+        };
+        /** PasswordChanged */
+        PasswordChanged: {
+            /**
+             * Signed Out Devices
+             * @description other devices signed out (0 unless asked)
+             */
+            signed_out_devices: number;
+        };
+        /**
+         * ProfileUpdate
+         * @description Only the fields sent change.
+         */
+        ProfileUpdate: {
+            /**
+             * Display Name
+             * @description at most 64 characters once trimmed, no control characters; empty or null: none
+             */
+            display_name?: string | null;
+            /**
+             * Default Notify
+             * @description null: unchanged
+             */
+            default_notify?: ("all" | "mentions" | "muted") | null;
         };
         /** ReactionCreate */
         ReactionCreate: {
@@ -1095,10 +1295,25 @@ export interface components {
         Stats: {
             /** Users */
             users: number;
+            /**
+             * Active Users 24H
+             * @description users seen (logged in or refreshed a token) in the last 24 hours
+             */
+            active_users_24h: number;
+            /**
+             * Online Users
+             * @description users connected right now, among those seen in the last 24 hours
+             */
+            online_users: number;
             /** Rooms */
             rooms: number;
             /** Messages */
             messages: number;
+            /**
+             * Messages 24H
+             * @description messages stored in the last 24 hours
+             */
+            messages_24h: number;
             /**
              * Connections
              * @description open WebSocket connections on this server process
@@ -1139,6 +1354,11 @@ export interface components {
             id: number;
             /** Username */
             username: string;
+            /**
+             * Display Name
+             * @description shown beside the username; null: none
+             */
+            display_name: string | null;
             role: components["schemas"]["Role"];
             /** Is Active */
             is_active: boolean;
@@ -1147,6 +1367,13 @@ export interface components {
              * Format: date-time
              */
             created_at: string;
+            /**
+             * Default Notify
+             * @description what a membership of a new room starts at (direct rooms: all)
+             * @default mentions
+             * @enum {string}
+             */
+            default_notify: "all" | "mentions" | "muted";
         };
         /** UserPage */
         UserPage: {
@@ -1477,6 +1704,75 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    update_me_api_v1_users_me_patch: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ProfileUpdate"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["UserOut"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated (missing, invalid or expired token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
                 };
             };
             /** @description Service unavailable */
@@ -2665,7 +2961,12 @@ export interface operations {
     list_users_api_v1_admin_users_get: {
         parameters: {
             query?: {
+                /** @description the username starts with it, or the display name contains it */
+                q?: string | null;
+                /** @description the last id of the previous page */
+                after?: number | null;
                 limit?: number;
+                /** @description rows to skip; prefer `after` */
                 offset?: number;
             };
             header?: never;
@@ -2680,7 +2981,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["UserOut"][];
+                    "application/json": components["schemas"]["AdminUserOut"][];
                 };
             };
             /** @description Not authenticated (missing, invalid or expired token) */
@@ -2804,7 +3105,12 @@ export interface operations {
     list_rooms_api_v1_admin_rooms_get: {
         parameters: {
             query?: {
+                /** @description the name contains it, ignoring case */
+                q?: string | null;
+                /** @description the last id of the previous page */
+                after?: number | null;
                 limit?: number;
+                /** @description rows to skip; prefer `after` */
                 offset?: number;
             };
             header?: never;
@@ -2819,7 +3125,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["RoomOut"][];
+                    "application/json": components["schemas"]["AdminRoomOut"][];
                 };
             };
             /** @description Not authenticated (missing, invalid or expired token) */
@@ -2898,6 +3204,66 @@ export interface operations {
             };
             /** @description Not found, or not visible to the caller */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    audit_log_api_v1_admin_audit_get: {
+        parameters: {
+            query?: {
+                /** @description the smallest id seen */
+                before?: number | null;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AuditPage"];
+                };
+            };
+            /** @description Not authenticated (missing, invalid or expired token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -3508,6 +3874,84 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Service unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+        };
+    };
+    change_password_api_v1_users_me_password_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["PasswordChange"];
+            };
+        };
+        responses: {
+            /** @description Successful Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["PasswordChanged"];
+                };
+            };
+            /** @description Bad request */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not authenticated (missing, invalid or expired token) */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Not allowed */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
+                };
+            };
+            /** @description Validation Error */
+            422: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["HTTPValidationError"];
+                };
+            };
+            /** @description Rate limited (see Retry-After) */
+            429: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorOut"];
                 };
             };
             /** @description Service unavailable */
