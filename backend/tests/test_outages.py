@@ -1,5 +1,5 @@
 """Outages of the services the app depends on, with real servers that the tests start and stop
-themselves: a private redis-server and a private PostgreSQL cluster, each on a port and in a
+themselves: a private redis-server, PostgreSQL cluster or MariaDB server, each on a port and in a
 folder of its own (the machine's own Redis and PostgreSQL are never touched), and real app
 server processes.
 
@@ -7,8 +7,8 @@ server processes.
   the sockets of the process that took them), `/readyz` says `degraded`; Redis comes back on the
   same port: fan-out across the processes resumes without restarting them, and their sockets are
   told (`gap`) that they may have missed messages from the other process.
-- PostgreSQL stops: sends get an `error` frame (`unavailable`) or a 503, `/readyz` is 503, nothing
-  is reported stored that is not; PostgreSQL comes back: the app recovers on its own."""
+- The database (a private PostgreSQL, or MariaDB in the mariadb pass) stops: sends get an `error` frame (`unavailable`) or a 503, `/readyz` is 503, nothing
+  is reported stored that is not; it comes back: the app recovers on its own."""
 
 import asyncio
 import time
@@ -20,7 +20,7 @@ import pytest
 from tests.support.accounts import register
 from tests.support.database import TEST_DATABASE
 from tests.support.servers import ProcessFactory, ServerProcess, SettingsFactory
-from tests.support.services import PrivatePostgres, PrivateRedis
+from tests.support.services import PrivateMariaDB, PrivatePostgres, PrivateRedis
 from tests.support.sockets import join, open_socket
 
 
@@ -113,16 +113,35 @@ async def _is(readiness: Any, expected: tuple[int, dict[str, Any]]) -> bool:
     return bool(await readiness == expected)
 
 
-# --- PostgreSQL ------------------------------------------------------------------------------------
+# --- the database: PostgreSQL (in the sqlite pass) and MariaDB (in the mariadb pass) -------------
 
 
-@pytest.mark.skipif(
-    TEST_DATABASE != "sqlite", reason="runs once, in the default (sqlite) pass: it brings its own PostgreSQL"
+@pytest.fixture
+def private_database(request: pytest.FixtureRequest) -> PrivatePostgres | PrivateMariaDB:
+    """A private server of the parametrized kind, started by its own fixture."""
+    return request.getfixturevalue(f"private_{request.param}")  # type: ignore[no-any-return]
+
+
+@pytest.mark.parametrize(
+    "private_database",
+    [
+        pytest.param(
+            "postgres",
+            marks=pytest.mark.skipif(TEST_DATABASE != "sqlite", reason="runs once, in the sqlite pass"),
+        ),
+        pytest.param(
+            "mariadb",
+            marks=pytest.mark.skipif(TEST_DATABASE != "mariadb", reason="runs once, in the mariadb pass"),
+        ),
+    ],
+    indirect=True,
 )
-async def test_postgresql_outage_refuses_sends_honestly_and_the_app_recovers_on_its_own(
-    process_factory: ProcessFactory, settings_factory: SettingsFactory, private_postgres: PrivatePostgres
+async def test_a_database_outage_refuses_sends_honestly_and_the_app_recovers_on_its_own(
+    process_factory: ProcessFactory,
+    settings_factory: SettingsFactory,
+    private_database: PrivatePostgres | PrivateMariaDB,
 ) -> None:
-    settings = settings_factory(database_url=private_postgres.url)
+    settings = settings_factory(database_url=private_database.url)
     server: ServerProcess = await process_factory(settings).start()  # migrates the empty database
     async with (
         httpx.AsyncClient(base_url=server.url + "/api/v1", timeout=30) as api,
@@ -130,11 +149,11 @@ async def test_postgresql_outage_refuses_sends_honestly_and_the_app_recovers_on_
     ):
         alice = await register(api, "alice")
         ws = await join(server, alice)
-        await ws.send({"type": "message", "body": "before", "client_id": "c-0"})
+        await ws.send({"type": "message", "body": "before 😀", "client_id": "c-0"})
         [before] = await ws.messages(1)
         assert await _readiness(ops) == (200, {"status": "ok", "database": "ok", "broker": "in-process"})
 
-        private_postgres.stop()
+        private_database.stop()
         # Sends are refused, and say so; nothing is acknowledged.
         await ws.send({"type": "message", "body": "during", "client_id": "c-1"})
         error = await ws.recv_type("error")
@@ -151,7 +170,7 @@ async def test_postgresql_outage_refuses_sends_honestly_and_the_app_recovers_on_
         assert await (await open_socket(server, alice.access_token)).closed_with() == 1013  # try again later
         assert [f for f in await ws.frames_before_pong() if f["type"] == "message"] == []  # still nothing stored
 
-        private_postgres.start()
+        private_database.start()
         await _eventually(
             lambda: _is(_readiness(ops), (200, {"status": "ok", "database": "ok", "broker": "in-process"})),
             "/readyz is 200 again",
@@ -166,7 +185,7 @@ async def test_postgresql_outage_refuses_sends_honestly_and_the_app_recovers_on_
         assert [m["body"] for m in await ws.messages(1)] == ["during, by REST"]
         history = (await api.get("/chat/history", params={"room_id": 1}, headers=alice.headers)).json()["messages"]
         assert [(m["id"], m["body"]) for m in history] == [
-            (before["id"], "before"),
+            (before["id"], "before 😀"),
             (during["id"], "during"),
             (sent.json()["id"], "during, by REST"),
         ]

@@ -6,6 +6,7 @@ import { adminError, loadError } from "../lib/friendly-errors";
 import { useKeysetList, type KeysetQuery } from "../lib/keyset-list";
 import { ConfirmDialog } from "./confirm-dialog";
 import { TimeAgo } from "./time-ago";
+import { LoadFailure } from "./load-failure";
 
 const PAGE_SIZE = 50;
 const KIND_LABELS: Record<AdminRoom["kind"], string> = { public: "Public", private: "Private", direct: "Direct" };
@@ -41,12 +42,7 @@ export function AdminRooms({ onChanged }: { onChanged?(): void }) {
         />
       </div>
       {list.status === "failed" && (
-        <div className="load-error" role="alert">
-          <p className="field-error">{loadError(list.error, "rooms")}</p>
-          <button type="button" onClick={list.reload}>
-            Try again
-          </button>
-        </div>
+        <LoadFailure message={loadError(list.error, "rooms")} onRetry={list.reload} />
       )}
       <table className="sa-table admin-rooms-table" aria-busy={list.status === "loading"}>
         <caption className="visually-hidden">Rooms{list.query.trim() ? ` matching “${list.query.trim()}”` : ""}</caption>

@@ -6,6 +6,7 @@ import type { User } from "../lib/api-types";
 import { loadError } from "../lib/friendly-errors";
 import { useKeysetList, type KeysetQuery } from "../lib/keyset-list";
 import { AdminUserRow, type UserChange } from "./admin-user-row";
+import { LoadFailure } from "./load-failure";
 
 const PAGE_SIZE = 50;
 
@@ -47,12 +48,7 @@ export function AdminUsers({ me, onChanged }: { me: User; onChanged?(): void }) 
         </p>
       </div>
       {list.status === "failed" && (
-        <div className="load-error" role="alert">
-          <p className="field-error">{loadError(list.error, "users")}</p>
-          <button type="button" onClick={list.reload}>
-            Try again
-          </button>
-        </div>
+        <LoadFailure message={loadError(list.error, "users")} onRetry={list.reload} />
       )}
       <table className="sa-table admin-users-table" aria-busy={list.status === "loading"}>
         <caption className="visually-hidden">Users{list.query.trim() ? ` matching “${list.query.trim()}”` : ""}</caption>

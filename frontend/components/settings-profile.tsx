@@ -27,7 +27,7 @@ export function SettingsProfile({ account, onSaved }: { account: User; onSaved(u
       const updated = await api.account.update({ display_name: name.trim() || null });
       onSaved(updated);
       setName(updated.display_name ?? "");
-      setSaved(updated.display_name ? `Saved. People now see you as ${updated.display_name}.` : "Saved. People see your username.");
+      setSaved(updated.display_name ? `Saved. Your display name is ${updated.display_name}.` : "Saved. Your username is shown.");
     } catch (err) {
       setError(profileError(err));
     } finally {
@@ -52,7 +52,7 @@ export function SettingsProfile({ account, onSaved }: { account: User; onSaved(u
             setName(e.target.value);
             setSaved(null);
           }}
-          hint={`Shown beside your username, at most ${MAX_DISPLAY_NAME} characters. Leave it empty to show only your username.`}
+          hint={`Shown at the top of the app and in the admins' list of people, at most ${MAX_DISPLAY_NAME} characters. Leave it empty to show only your username.`}
           error={tooLong ? `At most ${MAX_DISPLAY_NAME} characters.` : error}
         />
         <div className="sa-form-actions">

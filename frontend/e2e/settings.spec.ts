@@ -15,7 +15,9 @@ test("a display name is saved, shown on the profile and kept after a reload", as
 
   await profile.getByLabel("Display name").fill("  Ada Lovelace  ");
   await profile.getByRole("button", { name: "Save display name" }).click();
-  await expect(profile.getByRole("status")).toHaveText("Saved. People now see you as Ada Lovelace.");
+  await expect(profile.getByRole("status")).toHaveText("Saved. Your display name is Ada Lovelace.");
+  // The header shows it at once, the username kept in its title.
+  await expect(page.getByRole("navigation", { name: "Account" }).getByTitle(`Signed in as ${name}`)).toHaveText("Ada Lovelace");
   await expect(profile.locator(".profile-shown")).toHaveText("Ada Lovelace");
 
   await page.reload();

@@ -95,6 +95,20 @@ export function useOutbox(roomId: number, { api, dispatch, sendFrame }: OutboxOp
     retry.current = null;
   }, []);
 
+  /** Takes a message out of the queue (stored, or discarded), with whatever waits on it. */
+  const forget = useCallback(
+    (clientId: string) => {
+      queue.current = queue.current.filter((q) => q.clientId !== clientId);
+      if (inFlight.current?.clientId === clientId) {
+        inFlight.current = null;
+        clearEchoTimer();
+      }
+      if (retry.current?.clientId === clientId) clearRetry();
+      if (blocked.current === clientId) blocked.current = null;
+    },
+    [clearEchoTimer, clearRetry],
+  );
+
   // The queue's functions call each other (a stored message sends the next one): they live in
   // one object made once, reading only refs, so every callback below is stable.
   const engine = useRef<{
@@ -164,20 +178,14 @@ export function useOutbox(roomId: number, { api, dispatch, sendFrame }: OutboxOp
       /** The server has it: the next one goes. */
       stored(clientId: string) {
         const known = queue.current.some((q) => q.clientId === clientId);
-        queue.current = queue.current.filter((q) => q.clientId !== clientId);
-        if (inFlight.current?.clientId === clientId) {
-          inFlight.current = null;
-          clearEchoTimer();
-        }
-        if (retry.current?.clientId === clientId) clearRetry();
-        if (blocked.current === clientId) blocked.current = null;
+        forget(clientId);
         if (known) attempts.current = 0;
         self.pump();
       },
     };
     engine.current = self;
     return self;
-  }, [clearEchoTimer, clearRetry]);
+  }, [clearEchoTimer, clearRetry, forget]);
 
   const send = useCallback(
     (body: string, extras: SendExtras = {}) => {
@@ -205,18 +213,12 @@ export function useOutbox(roomId: number, { api, dispatch, sendFrame }: OutboxOp
   const discard = useCallback(
     (clientId: string) => {
       if (!queue.current.some((q) => q.clientId === clientId)) return;
-      queue.current = queue.current.filter((q) => q.clientId !== clientId);
-      if (inFlight.current?.clientId === clientId) {
-        inFlight.current = null;
-        clearEchoTimer();
-      }
-      if (retry.current?.clientId === clientId) clearRetry();
-      if (blocked.current === clientId) blocked.current = null;
+      forget(clientId);
       attempts.current = 0;
       dispatch({ type: "discarded", clientId });
       run().pump();
     },
-    [clearEchoTimer, clearRetry, dispatch, run],
+    [forget, dispatch, run],
   );
 
   const confirmed = useCallback((clientId: string) => run().stored(clientId), [run]);
