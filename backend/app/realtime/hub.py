@@ -297,7 +297,10 @@ class RoomHub:
             await asyncio.sleep(self._heartbeat)
             try:
                 now = time.time()
-                await self._guard(self._presence.extend(list(self._here), now + self._grace + self._heartbeat), None)
+                # Only users already marked online: extending one whose rooms are still being
+                # read would mark them online first, and their arrival would go unannounced.
+                arrived = [user_id for user_id, here in self._here.items() if here.arrived]
+                await self._guard(self._presence.extend(arrived, now + self._grace + self._heartbeat), None)
                 await self._sweep_expired(now)
                 await self._drop_idle_subscriptions()
             except Exception:
