@@ -296,15 +296,20 @@ class RoomHub:
         while True:
             await asyncio.sleep(self._heartbeat)
             try:
-                now = time.time()
-                # Only users already marked online: extending one whose rooms are still being
-                # read would mark them online first, and their arrival would go unannounced.
-                arrived = [user_id for user_id, here in self._here.items() if here.arrived]
-                await self._guard(self._presence.extend(arrived, now + self._grace + self._heartbeat), None)
-                await self._sweep_expired(now)
-                await self._drop_idle_subscriptions()
+                await self.heartbeat()
             except Exception:
                 log.exception("hub heartbeat failed")
+
+    async def heartbeat(self) -> None:
+        """Keeps this process's users online, announces those of crashed processes as gone, and
+        drops subscriptions no socket needs any more."""
+        now = time.time()
+        # Only users already marked online: extending one whose rooms are still being read would
+        # mark them online first, and their arrival would go unannounced.
+        arrived = [user_id for user_id, here in self._here.items() if here.arrived]
+        await self._guard(self._presence.extend(arrived, now + self._grace + self._heartbeat), None)
+        await self._sweep_expired(now)
+        await self._drop_idle_subscriptions()
 
     async def _sweep_expired(self, now: float) -> None:
         """Users of a crashed process expire without anyone's offline check: announce them."""
