@@ -57,16 +57,20 @@ test: lint backend-test test-ws-latest seed-steps frontend-test e2e bench-quick 
 
 backend-test: backend-test-sqlite backend-test-postgresql backend-test-mariadb
 
+# Two processes in parallel, then the `solo` tests (pyproject.toml) alone: they put the server under
+# load of their own and time its answers, which tests running beside them would distort.
+BACKEND_TESTS := .venv/bin/pytest -q -n 2 -m "not solo" && .venv/bin/pytest -q -m solo
+
 backend-test-sqlite: $(VENV)/.dev
-	cd $(BACKEND) && TEST_DATABASE=sqlite .venv/bin/pytest -q -n 2
+	cd $(BACKEND) && export TEST_DATABASE=sqlite && $(BACKEND_TESTS)
 
 # PostgreSQL, MariaDB and Redis run on every machine of this project; .ci/run makes sure they
 # are up (and that MariaDB has the Mroonga engine search uses).
 backend-test-postgresql: $(VENV)/.dev
-	cd $(BACKEND) && TEST_DATABASE=postgresql .venv/bin/pytest -q -n 2
+	cd $(BACKEND) && export TEST_DATABASE=postgresql && $(BACKEND_TESTS)
 
 backend-test-mariadb: $(VENV)/.dev
-	cd $(BACKEND) && TEST_DATABASE=mariadb .venv/bin/pytest -q -n 2
+	cd $(BACKEND) && export TEST_DATABASE=mariadb && $(BACKEND_TESTS)
 
 # app/server_internals.py reaches into uvicorn, websockets and httptools as pinned; with other
 # versions the server takes their public paths. This runs the WebSocket tests in a throwaway venv

@@ -22,7 +22,9 @@ each worker of WORKERS > 1); a server run otherwise (the tests' in-process serve
 import asyncio
 import logging
 import math
+import os
 import signal
+import threading
 from collections.abc import Callable
 from types import FrameType
 from typing import Any, Protocol
@@ -76,6 +78,12 @@ class GracefulShutdown:
     def _start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self.drain(), name="graceful-shutdown")
+            # The bound holds whatever hangs after the drain (uvicorn's shutdown, the lifespan):
+            # past it with time to spare, the process ends itself, as an orchestrator would.
+            limit = self._context.settings.shutdown_timeout_seconds + EXIT_MARGIN_SECONDS
+            watchdog = threading.Timer(limit, _exit_now, args=(limit,))
+            watchdog.daemon = True
+            watchdog.start()
 
     async def drain(self) -> None:
         assert self._server is not None and self._uvicorn_handler is not None
@@ -84,17 +92,30 @@ class GracefulShutdown:
         deadline = loop.time() + timeout
         hub, writer = self._context.hub, self._context.messages.writer
         log.info("SIGTERM: draining %d socket(s), within %.1f s", hub.connection_count, timeout)
-        self._app.draining = True
-        for listener in getattr(self._server, "servers", []):
-            listener.close()
-        hub.close_all(CloseCode.SERVICE_RESTART)
         try:
+            self._app.draining = True
+            for listener in getattr(self._server, "servers", []):
+                listener.close()
+            hub.close_all(CloseCode.SERVICE_RESTART)
             async with asyncio.timeout_at(deadline):
                 await writer.drain()
                 await hub.wait_until_empty()
             log.info("drained: every socket closed, nothing left to store")
         except TimeoutError:
             log.warning("drain not finished within %.1f s: %d socket(s) left", timeout, hub.connection_count)
-        # uvicorn's shutdown from here, within what is left of the time.
-        self._server.config.timeout_graceful_shutdown = max(1, math.ceil(deadline - loop.time()))
-        self._uvicorn_handler(signal.SIGTERM, None)
+        except Exception:  # whatever failed, the process must still shut down
+            log.exception("drain failed")
+        finally:
+            # uvicorn's shutdown from here, within what is left of the time.
+            self._server.config.timeout_graceful_shutdown = max(1, math.ceil(deadline - loop.time()))
+            self._uvicorn_handler(signal.SIGTERM, None)
+
+
+# How long after SHUTDOWN_TIMEOUT_SECONDS a process still running ends itself.
+EXIT_MARGIN_SECONDS = 10.0
+
+
+def _exit_now(after: float) -> None:
+    log.error("still running %.0f s after SIGTERM: exiting now", after)
+    logging.shutdown()
+    os._exit(1)

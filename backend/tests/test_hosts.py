@@ -30,7 +30,10 @@ from tests.support.database import TEST_DATABASE
 from tests.support.netns import BridgePostgres, BridgeRedis, Network, require_root
 from tests.support.servers import LIMITS_OFF
 
-pytestmark = pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="runs once, in the PostgreSQL pass")
+pytestmark = [
+    pytest.mark.skipif(TEST_DATABASE != "postgresql", reason="runs once, in the PostgreSQL pass"),
+    pytest.mark.solo,
+]
 
 HOSTS = 3
 CLIENTS = 6  # two per host to begin with
@@ -75,9 +78,12 @@ class Host:
         """Signal the process and wait for it to exit: the seconds that took."""
         started = time.monotonic()
         self.process.send_signal(sig)
-        async with asyncio.timeout(30):
-            while self.process.poll() is None:
-                await asyncio.sleep(0.02)
+        try:
+            async with asyncio.timeout(30):
+                while self.process.poll() is None:
+                    await asyncio.sleep(0.02)
+        except TimeoutError:
+            pytest.fail(f"{self.address} still running 30 s after signal {sig}:\n{self.log.read_text()[-3000:]}")
         return time.monotonic() - started
 
 

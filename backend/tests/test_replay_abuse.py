@@ -25,6 +25,8 @@ from tests.support.accounts import Account, register
 from tests.support.servers import LiveServer
 from tests.support.sockets import join, open_socket
 
+pytestmark = pytest.mark.solo  # times answers under load it makes: run alone (pyproject.toml)
+
 # The figures: 30 stalled sockets, and everyone else served within 2 s for 40 s.
 ABUSE_SECONDS = 40.0
 STALLED_SOCKETS = 30
