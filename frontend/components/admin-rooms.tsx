@@ -6,7 +6,7 @@ import { adminError, loadError } from "../lib/friendly-errors";
 import { useKeysetList, type KeysetQuery } from "../lib/keyset-list";
 import { ConfirmDialog } from "./confirm-dialog";
 import { TimeAgo } from "./time-ago";
-import { LoadFailure } from "./load-failure";
+import { ListFoot, LoadFailure } from "./admin-list-parts";
 
 const PAGE_SIZE = 50;
 const KIND_LABELS: Record<AdminRoom["kind"], string> = { public: "Public", private: "Private", direct: "Direct" };
@@ -77,20 +77,7 @@ export function AdminRooms({ onChanged }: { onChanged?(): void }) {
           ))}
         </tbody>
       </table>
-      <p className="sa-list-foot muted" role="status">
-        {list.status === "loading"
-          ? "Loading…"
-          : list.items.length === 0
-            ? list.query.trim()
-              ? "No room matches that search."
-              : "No rooms."
-            : `${list.items.length} room${list.items.length === 1 ? "" : "s"} shown${list.hasMore ? "" : ", all of them"}.`}
-      </p>
-      {list.hasMore && list.status !== "loading" && (
-        <button type="button" className="sa-more" onClick={list.loadMore}>
-          Load more rooms
-        </button>
-      )}
+      <ListFoot list={list} noun={{ one: "room", many: "rooms" }} />
       {doomed && (
         <ConfirmDialog
           title={`Delete ${doomed.name}?`}

@@ -6,7 +6,7 @@ import type { User } from "../lib/api-types";
 import { loadError } from "../lib/friendly-errors";
 import { useKeysetList, type KeysetQuery } from "../lib/keyset-list";
 import { AdminUserRow, type UserChange } from "./admin-user-row";
-import { LoadFailure } from "./load-failure";
+import { ListFoot, LoadFailure } from "./admin-list-parts";
 
 const PAGE_SIZE = 50;
 
@@ -68,20 +68,7 @@ export function AdminUsers({ me, onChanged }: { me: User; onChanged?(): void }) 
           ))}
         </tbody>
       </table>
-      <p className="sa-list-foot muted" role="status">
-        {list.status === "loading"
-          ? "Loading…"
-          : list.items.length === 0
-            ? list.query.trim()
-              ? "No user matches that search."
-              : "No users."
-            : `${list.items.length} user${list.items.length === 1 ? "" : "s"} shown${list.hasMore ? "" : ", all of them"}.`}
-      </p>
-      {list.hasMore && list.status !== "loading" && (
-        <button type="button" className="sa-more" onClick={list.loadMore}>
-          Load more users
-        </button>
-      )}
+      <ListFoot list={list} noun={{ one: "user", many: "users" }} />
     </section>
   );
 }
