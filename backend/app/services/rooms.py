@@ -62,7 +62,6 @@ def _room_query() -> Select[Room, int, bool, str | None, int | None, int | None,
 # Built once, run with the caller's id bound: a room query is a tree of subqueries, and building
 # it (with its cache key) took more of a reconnect than running it did.
 _VISIBLE_ROOMS = _room_query().where(visible_to(VIEWER)).order_by(Room.id)
-_ALL_ROOMS = _room_query().order_by(Room.id).limit(bindparam("limit")).offset(bindparam("offset"))
 _ONE_ROOM = _room_query().where(Room.id == ROOM_ID, visible_to(VIEWER))
 _ANY_ROOM = _room_query().where(Room.id == ROOM_ID)  # for admins, who manage rooms they cannot see
 _MEMBER_ROOMS = _room_query().where(is_member(VIEWER)).order_by(Room.id)
@@ -98,10 +97,6 @@ class RoomService:
 
     async def list_visible(self, session: AsyncSession, user: User) -> list[RoomOut]:
         rows = await session.execute(_VISIBLE_ROOMS, {"viewer": user.id})
-        return [_out(row) for row in rows]
-
-    async def list_all(self, session: AsyncSession, user: User, limit: int, offset: int) -> list[RoomOut]:
-        rows = await session.execute(_ALL_ROOMS, {"viewer": user.id, "limit": limit, "offset": offset})
         return [_out(row) for row in rows]
 
     async def get(self, session: AsyncSession, user: User, room_id: int) -> RoomOut:
