@@ -118,7 +118,7 @@ class AppContext:
             rooms=rooms,
             messages=messages,
             events=events,
-            admin=AdminService(auth, lambda: hub.connection_count),
+            admin=AdminService(auth, lambda: hub.connection_count, hub.online_among),
             read_state=ReadStateService(limits.read_marker),
             reactions=ReactionService(limits.reaction, files),
             search=SearchService(engine.dialect.name, files),

@@ -28,7 +28,7 @@ async def list_users(
     offset: Offset = 0,
 ) -> list[AdminUserOut]:
     """Accounts by id, oldest first; a page shorter than `limit` is the last."""
-    return await context.admin.users(session, context.hub.online_among, q=q, after=after, limit=limit, offset=offset)
+    return await context.admin.users(session, q=q, after=after, limit=limit, offset=offset)
 
 
 @router.patch("/users/{user_id}", responses=errors(*WITH_BODY, 404))
@@ -77,4 +77,4 @@ async def audit_log(
 @router.get("/stats")
 async def stats(admin: AdminUser, context: Context, session: SessionDep) -> Stats:
     """Users, active and online users, rooms, messages (and of the last 24 hours), this process's sockets."""
-    return await context.admin.stats(session, context.hub.online_among)
+    return await context.admin.stats(session)

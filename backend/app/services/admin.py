@@ -60,16 +60,16 @@ def _parse_detail(text: str | None) -> dict[str, str]:
 
 
 class AdminService:
-    def __init__(self, auth: AuthService, connection_count: Callable[[], int]) -> None:
+    def __init__(self, auth: AuthService, connection_count: Callable[[], int], online_among: OnlineAmong) -> None:
         self._auth = auth
         self._connection_count = connection_count  # open sockets on this process
+        self._online_among = online_among
 
     # --- users -------------------------------------------------------------------------------
 
     async def users(
         self,
         session: AsyncSession,
-        online_among: OnlineAmong,
         *,
         q: str | None,
         after: int | None,
@@ -86,7 +86,7 @@ class AdminService:
         elif offset:
             query = query.offset(offset)
         users = list(await session.scalars(query))
-        online = await online_among([user.id for user in users]) if users else set()
+        online = await self._online_among([user.id for user in users]) if users else set()
         return [
             AdminUserOut(
                 **UserOut.model_validate(user).model_dump(), last_seen_at=user.last_seen_at, online=user.id in online
@@ -213,7 +213,7 @@ class AdminService:
 
     # --- figures -----------------------------------------------------------------------------
 
-    async def stats(self, session: AsyncSession, online_among: OnlineAmong) -> Stats:
+    async def stats(self, session: AsyncSession) -> Stats:
         since = utcnow() - DAY
 
         async def count(query: Select[int]) -> int:
@@ -222,7 +222,7 @@ class AdminService:
         recent = list(await session.scalars(select(User.id).where(User.last_seen_at >= since)))
         # Someone connected has a page open, which refreshes its token every 15 minutes: they
         # are among those seen today, so only those are asked about (not every account).
-        online = await online_among(recent) if recent else set()
+        online = await self._online_among(recent) if recent else set()
         return Stats(
             users=await count(select(func.count()).select_from(User)),
             active_users_24h=len(recent),
