@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # Sockets one user may hold open on one server process (a few tabs and devices, not a flood).
     max_connections_per_user: int = Field(default=20, ge=1)
     cors_origins: Annotated[list[str], NoDecode] = []
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses or
+    # networks, `*` for any), as uvicorn's --forwarded-allow-ips: the client address of a request.
+    forwarded_allow_ips: str = "127.0.0.1"
     # Unset: no /metrics. Set: Prometheus scrapes /metrics with `Authorization: Bearer <token>`.
     metrics_token: SecretStr | None = None
     admin_username: str | None = None

@@ -5,6 +5,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any, cast
 
 from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
@@ -12,11 +13,11 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.middleware.cors import CORSMiddleware
 from fastapi.responses import JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
-from starlette.routing import Router
-from starlette.types import Receive, Scope, Send
+from starlette.types import ASGIApp, Receive, Scope, Send
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from app.api.routes import api_router, ops_router
-from app.api.ws import socket_router
+from app.api.ws import SocketRoutes
 from app.config import Settings, get_settings
 from app.context import AppContext
 from app.database import DATABASE_DOWN
@@ -78,20 +79,24 @@ def create_app(settings: Settings | None = None) -> "ChatApp":
     app.add_middleware(MetricsMiddleware)
     app.add_middleware(SecurityHeadersMiddleware, csp_for_path=policy_for_path)
     app.add_middleware(RequestLogMiddleware)
-    app.sockets = socket_router(fast_writes() if settings.ws_direct_writes else None, app.serve_http)
+    # uvicorn's own middleware, typed with uvicorn's ASGI types rather than Starlette's.
+    proxied = ProxyHeadersMiddleware(cast(Any, app.serve_http), trusted_hosts=settings.forwarded_allow_ips)
+    app.http = cast(ASGIApp, proxied)
+    app.sockets = SocketRoutes(fast_writes() if settings.ws_direct_writes else None, app.serve_http)
     return app
 
 
 class ChatApp(FastAPI):
-    """The FastAPI app, with its WebSocket routes (`sockets`, a Starlette router) served ahead of
-    it: WebSocket connections go to that router, everything else to FastAPI.
+    """The FastAPI app, with its WebSocket routes (`sockets`, api/ws.py) served ahead of it:
+    WebSocket connections go to those, everything else to FastAPI.
 
     A socket lives for hours, and every layer it passes through keeps a coroutine frame (about
     half a kilobyte) alive for all that time. FastAPI's own layers and the HTTP middleware do
     nothing for a socket: routed ahead of them, an idle socket takes 2.5 KB less than routed
     by the same router behind them (bench/README.md, "Server internals")."""
 
-    sockets: Router
+    sockets: SocketRoutes
+    http: ASGIApp  # serve_http behind the proxy headers (create_app)
     # Set on SIGTERM (app/shutdown.py): new sockets are closed with 1012, `/readyz` answers 503.
     draining = False
 
@@ -109,7 +114,7 @@ class ChatApp(FastAPI):
         elif self.draining and scope["type"] == "http" and scope["path"] == "/readyz":
             await self._not_ready(scope, receive, send)
         else:
-            await super().__call__(scope, receive, send)
+            await self.http(scope, receive, send)
 
     async def _not_ready(self, scope: Scope, receive: Receive, send: Send) -> None:
         """`/readyz` while the process shuts down: 503, so that load balancers send no one here."""

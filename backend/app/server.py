@@ -49,7 +49,6 @@ def main() -> None:
         loop="uvloop",
         log_level=settings.log_level,
         log_config=None,  # app.logs configures logging (in every worker, via create_app)
-        proxy_headers=True,
         # After SIGTERM's drain (app/shutdown.py), which sets what is left of it.
         timeout_graceful_shutdown=math.ceil(settings.shutdown_timeout_seconds),
         **options,
@@ -76,6 +75,9 @@ def protocol_options(settings: Settings) -> dict[str, Any]:
         # Compression would cost a deflate per socket per frame: fan-out sends one text to many.
         "ws_per_message_deflate": False,
         "access_log": False,  # app.middleware logs each request, without its query string
+        # Applied by the app to HTTP requests only (main.ChatApp): no socket uses the client's
+        # address, and uvicorn's middleware would keep a coroutine frame alive per socket.
+        "proxy_headers": False,
         "server_header": False,
     }
 

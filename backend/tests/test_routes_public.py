@@ -1,27 +1,52 @@
-"""Routing through public APIs only: the WebSocket endpoint is a route of a Starlette router that
-the app serves ahead of FastAPI, and a path of the API asked with a method it does not take gets
+"""Routing through public APIs only: the WebSocket paths are matched by the app's own socket
+routes, served ahead of FastAPI; a path of the API asked with a method it does not take gets
 405 with every method the path takes in `Allow` (404 for a path the API does not have), from the
-`/api/...` catch-all."""
+`/api/...` catch-all. Proxy headers count for HTTP requests, from trusted proxies only."""
 
 import httpx
 import pytest
-from starlette.routing import Router, WebSocketRoute
 
+from app.api.ws import NOT_A_SOCKET_PATH, SocketRoutes
 from app.main import ChatApp
 from app.realtime.session import RoomSockets
+from tests.support.accounts import PASSWORD, Account, login
 from tests.support.servers import LiveServer
 
 
-def test_the_websocket_endpoint_is_a_route_of_a_router_ahead_of_the_http_app(server: LiveServer) -> None:
+def test_the_websocket_paths_are_served_ahead_of_the_http_app(server: LiveServer) -> None:
     app = server.app
-    assert isinstance(app, ChatApp) and isinstance(app.sockets, Router)
+    assert isinstance(app, ChatApp) and isinstance(app.sockets, SocketRoutes)
     assert app.sockets.default == app.serve_http  # every other WebSocket path: the HTTP app
-    user, room = app.sockets.routes[:2]
-    assert isinstance(user, WebSocketRoute) and isinstance(user.endpoint, RoomSockets)
-    assert isinstance(room, WebSocketRoute) and room.endpoint is user.endpoint
-    assert (user.path, room.path) == ("/ws", "/ws/{room_id:int}")
-    assert app.sockets.url_path_for("user_socket") == "/ws"
-    assert app.sockets.url_path_for("room_socket", room_id=42) == "/ws/42"
+    assert isinstance(app.sockets.endpoint, RoomSockets)
+
+
+@pytest.mark.parametrize(
+    ("path", "room"),
+    [
+        ("/ws", None),
+        ("/ws/42", 42),
+        ("/ws/0042", 42),
+        ("/ws/abc", 0),
+        ("/ws/", 0),
+        ("/ws/42/more", 0),
+        ("/ws/\u0664\u0662", 0),  # Arabic-Indic digits are digits to str.isdigit, not a room id
+        ("/ws/-1", 0),
+        ("/wsx", NOT_A_SOCKET_PATH),
+        ("/api/v1/rooms", NOT_A_SOCKET_PATH),
+    ],
+)
+def test_which_room_a_socket_path_names(path: str, room: int | None) -> None:
+    assert SocketRoutes.room_of(path) == room
+
+
+async def test_a_trusted_proxy_gives_the_client_address_of_a_request(client: httpx.AsyncClient, alice: Account) -> None:
+    """The test server is reached from 127.0.0.1, the default FORWARDED_ALLOW_IPS."""
+    forwarded = {"X-Forwarded-For": "203.0.113.9"}
+    tokens = await client.post("/token", data={"username": alice.username, "password": PASSWORD}, headers=forwarded)
+    assert tokens.status_code == 200
+    await login(client, alice.username)
+    devices = (await client.get("/sessions", headers=alice.headers)).json()
+    assert sorted(device["ip"] for device in devices) == ["127.0.0.1", "127.0.0.1", "203.0.113.9"]
 
 
 @pytest.mark.parametrize(

@@ -28,6 +28,7 @@ from app.realtime.admission import (
 from app.realtime.connection import CLOSE_TIMEOUT, ClientConnection
 from app.realtime.frames import CloseCode, Gap, Hello, MessageFrame, encode
 from app.realtime.protocol import ClientFrames
+from app.realtime.slots import NewestFirst
 from app.schemas import MessageOut, UserPublic
 from app.server_internals import DirectSocket, FastWrites
 from app.services.access import room_peers
@@ -39,44 +40,55 @@ MAX_ROOM_ID = 2**63 - 1
 # messages (megabytes): a burst of resumes (a restart, or sockets opened with `since=0` on
 # purpose) reads them a few at a time, and leaves the rest of the pool to everyone else.
 REPLAY_READS = 4
+# Openings reading the database at once (admission, greeting, replay), and how long one waits
+# for its turn before it is closed with 1013 (realtime/slots.py). Two keep the pool's overflow
+# unused under a connect storm; the reads are a few milliseconds each.
+OPENING_READS = 2
+OPENING_PATIENCE = 5.0
 
 
 class RoomSockets:
-    """The ASGI app of `/ws/{room_id}` and of `/ws` (api/ws.py routes to it): one call per
-    socket, for the socket's whole life. An app rather than a function, so that it gets the
-    server's own `send`, which the fan-out fast path writes behind. `room_id` 0 stands for a path
-    that names no room (closed 4404); no `room_id` at all is `/ws`, every room of the user."""
+    """The socket endpoint of `/ws/{room_id}` and of `/ws` (api/ws.py routes to it): one call per
+    socket, for the socket's whole life, with the server's own `send`, which the fan-out fast
+    path writes behind. `room_id` 0 stands for a path that names no room (closed 4404); None is
+    `/ws`, every room of the user."""
 
     def __init__(self, fast_writes: FastWrites | None) -> None:
         self.fast_writes = fast_writes
         self.replay_reads = asyncio.Semaphore(REPLAY_READS)
+        self.reads = NewestFirst(OPENING_READS, OPENING_PATIENCE)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+    async def serve(self, scope: Scope, receive: Receive, send: Send, room_id: int | None) -> None:
         started = time.monotonic()
-        scope.setdefault("state", {})["request_id"] = request_id_for(scope)
-        room_id: int | None = scope["path_params"].get("room_id", 0 if "rest" in scope["path_params"] else None)
+        request_id = scope.setdefault("state", {})["request_id"] = request_id_for(scope)
         if room_id is not None and room_id > MAX_ROOM_ID:
             room_id = 0
         # The socket's transport, for the fan-out fast path (None: frames go through `send`).
         direct = self.fast_writes.socket_for(send) if self.fast_writes is not None else None
         websocket = WebSocket(scope, receive, send)
-        context: AppContext = websocket.app.state.context
-        session = await _open(context, websocket, room_id, direct, self.replay_reads, started)
+        context: AppContext = scope["app"].state.context
+        session = await _open(context, websocket, receive, send, room_id, direct, self, started)
+        del websocket  # from here on the socket is the server's own `receive` and `send`
         if session is None:
             return
+        # The handshake's headers (the token among them) are of no further use, yet the server
+        # keeps the scope for the socket's lifetime.
+        scope["headers"] = []
         try:
             await session.read_until_closed()
         finally:
             await context.hub.detach(session.conn)
-            _log_session(websocket, session.conn.member.id, room_id, session.close_code, started)
+            _log_session(request_id, session.conn.member.id, room_id, session.close_code, started)
 
 
 async def _open(
     context: AppContext,
     websocket: WebSocket,
+    receive: Receive,
+    send: Send,
     room_id: int | None,
     direct: DirectSocket | None,
-    replay_reads: asyncio.Semaphore,
+    endpoint: RoomSockets,
     started: float,
 ) -> "SocketSession | None":
     """Accept, admit, register with the hub and greet; None if the socket was refused, or did
@@ -93,13 +105,16 @@ async def _open(
     await websocket.accept(subprotocol=subprotocol)
     user_id: int | None = None
     attached: ClientConnection | None = None
+    request_id = websocket.scope["state"]["request_id"]
     try:
         check_origin(websocket, context.settings.cors_origins)
         since = parse_since(websocket)
         # A unit of work: connecting to a public room joins it, and that must be committed.
         try:
-            async with unit_of_work(context.sessions, context.events) as db:
+            async with endpoint.reads.slot(), unit_of_work(context.sessions, context.events) as db:
                 admission = await admit(context, db, token, room_id)
+        except TimeoutError:
+            raise Refused(CloseCode.TRY_LATER, "server busy") from None
         except DATABASE_DOWN:  # the commit (admit turns its own reads' failures into Refused)
             raise Refused(CloseCode.TRY_LATER, "database unavailable") from None
         user_id = admission.member.id
@@ -107,7 +122,7 @@ async def _open(
         if direct is not None:
             direct.forget_handshake()
         conn = ClientConnection(
-            websocket.send,
+            send,  # not the WebSocket object: it would keep the handshake's scope alive
             admission.member,
             room_id or 0,
             admission.session_id,
@@ -119,22 +134,25 @@ async def _open(
         # Attached before anything is read for the greeting: whatever is stored (or changes
         # membership) from now on reaches the socket too (and waits in the outbox), so nothing
         # falls between the greeting and the live frames.
-        if room_id is None:
-            greeting = await _user_greeting(context, conn, since, replay_reads)
-        else:
-            greeting = await _room_greeting(context, admission, room_id, since, replay_reads)
-        session = SocketSession(context, websocket, conn)
+        try:
+            if room_id is None:
+                greeting = await _user_greeting(context, conn, since, endpoint)
+            else:
+                greeting = await _room_greeting(context, admission, room_id, since, endpoint)
+        except TimeoutError:
+            raise Refused(CloseCode.TRY_LATER, "server busy") from None
+        session = SocketSession(context, receive, conn)
         await session.greet(greeting)
     except Refused as refused:
         if attached is not None:
             await context.hub.detach(attached)
         await close_within(websocket, refused.code, refused.reason)
-        _log_session(websocket, user_id, room_id, refused.code, started)
+        _log_session(request_id, user_id, room_id, refused.code, started)
         return None
     except WebSocketDisconnect as gone:  # the client left during its greeting
         if attached is not None:
             await context.hub.detach(attached)
-        _log_session(websocket, user_id, room_id, gone.code, started)
+        _log_session(request_id, user_id, room_id, gone.code, started)
         return None
     except BaseException:
         if attached is not None:
@@ -155,7 +173,7 @@ class _Greeting:
 
 
 async def _room_greeting(
-    context: AppContext, admission: Admission, room_id: int, since: int | None, replay_reads: asyncio.Semaphore
+    context: AppContext, admission: Admission, room_id: int, since: int | None, endpoint: RoomSockets
 ) -> _Greeting:
     assert admission.hello is not None
     hello = admission.hello
@@ -163,7 +181,8 @@ async def _room_greeting(
     if since is None:
         return _Greeting(hello)
     try:
-        async with replay_reads, context.sessions() as db:  # a slot first: no connection held waiting
+        # Slots first: no connection held waiting.
+        async with endpoint.replay_reads, endpoint.reads.slot(), context.sessions() as db:
             missed, gap = await context.messages.since(db, room_id, since)
     except DATABASE_DOWN:
         raise Refused(CloseCode.TRY_LATER, "database unavailable") from None
@@ -171,12 +190,12 @@ async def _room_greeting(
 
 
 async def _user_greeting(
-    context: AppContext, conn: ClientConnection, since: int | None, replay_reads: asyncio.Semaphore
+    context: AppContext, conn: ClientConnection, since: int | None, endpoint: RoomSockets
 ) -> _Greeting:
     """A /ws socket's rooms, who is online among the people in them, and what it missed."""
     user_id = conn.member.id
     try:
-        async with context.sessions() as db:
+        async with endpoint.reads.slot(), context.sessions() as db:
             rooms = await context.rooms.list_joined(db, user_id)
             peers = await room_peers(db, user_id)
     except DATABASE_DOWN:
@@ -193,7 +212,7 @@ async def _user_greeting(
     if since is None:
         return _Greeting(hello)
     try:
-        async with replay_reads, context.sessions() as db:
+        async with endpoint.replay_reads, endpoint.reads.slot(), context.sessions() as db:
             missed, gaps = await context.messages.since_in_rooms(db, user_id, since)
     except DATABASE_DOWN:
         raise Refused(CloseCode.TRY_LATER, "database unavailable") from None
@@ -215,12 +234,12 @@ async def close_within(websocket: WebSocket, code: int, reason: str) -> None:
 
 
 def _log_session(
-    websocket: WebSocket, user_id: int | None, room_id: int | None, code: int | None, started: float
+    request_id: str | None, user_id: int | None, room_id: int | None, code: int | None, started: float
 ) -> None:
     log_event(
         access_log,
         "websocket",
-        request_id=websocket.scope.get("state", {}).get("request_id"),
+        request_id=request_id,
         user_id=user_id,
         room_id=room_id,
         close_code=code,
@@ -231,11 +250,11 @@ def _log_session(
 class SocketSession:
     """A live socket: its greeting, then its client frames until it closes."""
 
-    __slots__ = ("client_close_code", "conn", "context", "frames", "reading", "websocket")
+    __slots__ = ("client_close_code", "conn", "context", "frames", "reading", "receive")
 
-    def __init__(self, context: AppContext, websocket: WebSocket, conn: ClientConnection) -> None:
+    def __init__(self, context: AppContext, receive: Receive, conn: ClientConnection) -> None:
         self.context = context
-        self.websocket = websocket
+        self.receive = receive
         self.conn = conn
         self.frames = ClientFrames(context, conn)
         self.client_close_code: int | None = None
@@ -270,6 +289,8 @@ class SocketSession:
                     await conn.send_now(encode(MessageFrame(message=message)))
         except TimeoutError:
             raise Refused(CloseCode.TRY_LATER, "replay not taken in time") from None
+        except OSError:  # the server's send, when the peer is gone
+            raise WebSocketDisconnect(1006) from None
         finally:
             greeting.missed.clear()
 
@@ -285,7 +306,7 @@ class SocketSession:
                 reader.cancel()
 
         self.conn.go_live(finished)
-        receive, handle = self.websocket.receive, self.frames.handle
+        receive, handle = self.receive, self.frames.handle
         try:
             while True:
                 event = await receive()
