@@ -16,7 +16,7 @@ from redis.asyncio.cluster import RedisCluster
 from app.schemas import UserPublic
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # one per socket: no __dict__
 class Member:
     id: int
     username: str

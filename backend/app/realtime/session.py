@@ -40,9 +40,9 @@ MAX_ROOM_ID = 2**63 - 1
 # messages (megabytes): a burst of resumes (a restart, or sockets opened with `since=0` on
 # purpose) reads them a few at a time, and leaves the rest of the pool to everyone else.
 REPLAY_READS = 4
-# Openings reading the database at once (admission, greeting, replay), and how long one waits
-# for its turn before it is closed with 1013 (realtime/slots.py). Two keep the pool's overflow
-# unused under a connect storm; the reads are a few milliseconds each.
+# Openings reading the database at once (admission, greeting, replay), and how long one may wait
+# before it goes ahead of newer ones (realtime/slots.py). Two keep the pool's overflow unused
+# under a connect storm; the reads are a few milliseconds each.
 OPENING_READS = 2
 OPENING_PATIENCE = 5.0
 
@@ -113,8 +113,6 @@ async def _open(
         try:
             async with endpoint.reads.slot(), unit_of_work(context.sessions, context.events) as db:
                 admission = await admit(context, db, token, room_id)
-        except TimeoutError:
-            raise Refused(CloseCode.TRY_LATER, "server busy") from None
         except DATABASE_DOWN:  # the commit (admit turns its own reads' failures into Refused)
             raise Refused(CloseCode.TRY_LATER, "database unavailable") from None
         user_id = admission.member.id
@@ -134,13 +132,10 @@ async def _open(
         # Attached before anything is read for the greeting: whatever is stored (or changes
         # membership) from now on reaches the socket too (and waits in the outbox), so nothing
         # falls between the greeting and the live frames.
-        try:
-            if room_id is None:
-                greeting = await _user_greeting(context, conn, since, endpoint)
-            else:
-                greeting = await _room_greeting(context, admission, room_id, since, endpoint)
-        except TimeoutError:
-            raise Refused(CloseCode.TRY_LATER, "server busy") from None
+        if room_id is None:
+            greeting = await _user_greeting(context, conn, since, endpoint)
+        else:
+            greeting = await _room_greeting(context, admission, room_id, since, endpoint)
         session = SocketSession(context, receive, conn)
         await session.greet(greeting)
     except Refused as refused:

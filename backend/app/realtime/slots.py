@@ -1,13 +1,15 @@
-"""NewestFirst: at most N holders at once, the newest waiter served first, none waiting forever.
+"""NewestFirst: at most N holders at once; the newest waiter is served first, unless the oldest
+has waited longer than its patience: then the oldest (so none waits for ever).
 
 For opening sockets (realtime/session.py): each opening reads the database (admission, the
 greeting, a replay). Unbounded, a connect storm borrows every pooled connection and then the
 pool's overflow, whose memory stays in the process long after (a freed arena is rarely given
-back). Newest first, because under a storm the newest arrival is the one whose client is still
-waiting for it, and a socket opened meanwhile by a user who is not part of the storm gets in at
-once; an old waiter is refused after `patience` (1013: the client retries, and resumes)."""
+back). Newest first, because under a storm the newest arrival is the one whose client is surely
+still waiting for it, and a socket opened meanwhile by someone outside the storm gets in at once."""
 
 import asyncio
+import time
+from collections import deque
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -18,11 +20,12 @@ class NewestFirst:
     def __init__(self, size: int, patience: float) -> None:
         self._free = size
         self._patience = patience
-        self._waiters: list[asyncio.Future[None]] = []
+        # (when it started waiting, the future its slot is handed over by), oldest first.
+        self._waiters: deque[tuple[float, asyncio.Future[None]]] = deque()
 
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
-        """Hold a slot for the block; TimeoutError if none came within `patience`."""
+        """Hold a slot for the block."""
         if self._free > 0 and not self._waiters:
             self._free -= 1
         else:
@@ -34,22 +37,25 @@ class NewestFirst:
 
     async def _wait(self) -> None:
         handed = asyncio.get_running_loop().create_future()
-        self._waiters.append(handed)
+        waiter = (time.monotonic(), handed)
+        self._waiters.append(waiter)
         try:
-            async with asyncio.timeout(self._patience):
-                await handed
-        except BaseException:  # timed out or cancelled: a slot handed over meanwhile goes on
-            if handed in self._waiters:
-                self._waiters.remove(handed)
+            await handed
+        except BaseException:  # cancelled: a slot handed over meanwhile goes on to the next
             if handed.done() and not handed.cancelled():
                 self._release()
             else:
-                handed.cancel()
+                self._waiters.remove(waiter)
             raise
 
     def _release(self) -> None:
-        while self._waiters:
-            handed = self._waiters.pop()  # the newest
+        waiters = self._waiters
+        while waiters:
+            started, handed = waiters[0]
+            if time.monotonic() - started >= self._patience:
+                waiters.popleft()  # waited long enough: before anyone newer
+            else:
+                _, handed = waiters.pop()
             if not handed.done():
                 handed.set_result(None)
                 return
