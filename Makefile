@@ -99,7 +99,7 @@ e2e: $(VENV)/.runtime $(FRONTEND)/out/index.html
 	@test -x /usr/bin/chromium || { echo "e2e: /usr/bin/chromium is missing: apt-get install -y chromium"; exit 1; }
 	cd $(FRONTEND) && npm run test:e2e
 
-bench: $(VENV)/.dev  ## the benchmarks (about 10 minutes)
+bench: $(VENV)/.dev  ## the benchmarks (about 25 minutes: `history` loads a million messages into three databases)
 	$(VPY) bench/run.py
 
 bench-quick: $(VENV)/.dev  ## a short smoke run of every benchmark scenario

@@ -1,6 +1,6 @@
 """The chat server's benchmark suite (issue 6): `make bench`, `make bench-quick`.
 
-    backend/.venv/bin/python bench/run.py [--quick] [--only fanout,rooms,idle,history,storm,login,users,naive,calibrate]
+    backend/.venv/bin/python bench/run.py [--quick] [--only fanout,rooms,fanout-pg,rooms-pg,fanout-2p,rooms-2p,idle,history,storm,login,users,naive,calibrate]
     backend/.venv/bin/python bench/run.py --profile [--only fanout,rooms,users] [--rate N]
 
 Each scenario starts its own server (`python -m app.server`, pinned to core 0 with taskset) on
@@ -28,9 +28,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from benchlib import env  # noqa: E402
 
 BUSY_AT_START: dict[int, float] = {}
-SCENARIOS = ("fanout", "rooms", "idle", "history", "storm", "login", "users", "naive", "calibrate")
+SCENARIOS = ("fanout", "rooms", "fanout-pg", "rooms-pg", "fanout-2p", "rooms-2p", "idle", "history", "storm", "login", "users", "naive", "calibrate")
 # What each scenario's server stores into (the reference servers store nothing).
-DATABASE_OF = {"history": "sqlite+postgresql+mariadb", "naive": "none", "calibrate": "none"}
+DATABASE_OF = {
+    "fanout-pg": "postgresql",
+    "rooms-pg": "postgresql",
+    "fanout-2p": "postgresql (2 processes, Redis)",
+    "rooms-2p": "postgresql (2 processes, Redis)",
+    "history": "sqlite+postgresql+mariadb", "naive": "none", "calibrate": "none",
+}
 # Seconds a full-size scenario may take (--quick: 120 each); `users` sets up 1,000 accounts in 20 rooms each over HTTP;
 # `history` loads 1,000,000 messages into each of three databases (MariaDB's through its search triggers: minutes).
 TIMEOUTS = {"users": 900, "history": 1200}
@@ -133,6 +139,10 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: flo
     runners = {
         "fanout": lambda ctx: scenario_fanout(ctx, "fanout"),
         "rooms": lambda ctx: scenario_fanout(ctx, "rooms"),
+        "fanout-pg": lambda ctx: scenario_fanout(ctx, "fanout", database="postgresql"),
+        "rooms-pg": lambda ctx: scenario_fanout(ctx, "rooms", database="postgresql"),
+        "fanout-2p": lambda ctx: scenario_fanout(ctx, "fanout", database="postgresql", processes=2),
+        "rooms-2p": lambda ctx: scenario_fanout(ctx, "rooms", database="postgresql", processes=2),
         "idle": scenario_idle,
         "history": scenario_history,
         "storm": scenario_storm,
@@ -199,21 +209,35 @@ async def run_all(chosen: list[str], quick: bool, workdir: Path, wait_quiet: flo
 
 
 def print_beside_naive(figures_of: dict[str, dict[str, Any]]) -> None:
-    """The chat server's fan-out and many-rooms figures beside the naive reference's, this run."""
+    """The chat server's fan-out and many-rooms figures (SQLite, PostgreSQL, two processes) beside
+    the naive reference's, this run."""
     naive = figures_of.get("naive", {})
-    shown = [kind for kind in ("fanout", "rooms") if figures_of.get(kind) and naive.get(kind)]
-    if not shown:
+    rows: list[tuple[str, str, dict[str, Any], int | None]] = []  # (scenario, server, figures, process or None)
+    for kind in ("fanout", "rooms"):
+        for label, f in (("chat sqlite", figures_of.get(kind)), ("chat pg", figures_of.get(f"{kind}-pg"))):
+            if f:
+                rows.append((kind, label, f, None))
+        two = figures_of.get(f"{kind}-2p")
+        if two:
+            rows += [(kind, f"chat 2p #{i + 1}", two, i) for i in range(len(two.get("server_cpu_each_at_best") or []))]
+            rows.append((kind, "chat 2p total", two, None))
+        if naive.get(kind):
+            rows.append((kind, "naive", naive[kind], None))
+    if not rows:
         return
 
-    def us_per_delivery(f: dict[str, Any]) -> str:
-        per_cpu_s = f.get("deliveries_per_server_cpu_s_at_best")
+    def us_per_delivery(f: dict[str, Any], process: int | None) -> str:
+        if process is not None:  # that process's CPU per delivery (both together: the total row)
+            per_cpu_s = (f.get("deliveries_per_server_cpu_s_each_at_best") or [None] * (process + 1))[process]
+        else:
+            per_cpu_s = f.get("deliveries_per_server_cpu_s_at_best")
         return f"{1e6 / per_cpu_s:.1f}" if per_cpu_s else "-"
 
-    print("\nbench: the chat server beside the naive FastAPI server (same loads, same machine, this run)")
-    print(f"  {'scenario':<9} {'server':<6} {'deliveries/s':>13} {'p99 ms':>8} {'server CPU µs/delivery':>23}")
-    for kind in shown:
-        for label, f in (("chat", figures_of[kind]), ("naive", naive[kind])):
-            print(f"  {kind:<9} {label:<6} {f.get('deliveries_per_s', 0):>13,.0f} {f.get('p99_ms') or 0:>8.1f} {us_per_delivery(f):>23}")
+    print("\nbench: the chat server (SQLite, PostgreSQL, 2 processes on one core) beside the naive FastAPI server (this run)")
+    print(f"  {'scenario':<9} {'server':<14} {'deliveries/s':>13} {'p99 ms':>8} {'server CPU µs/delivery':>23}")
+    for kind, label, f, process in rows:
+        rate = f"{f.get('deliveries_per_s', 0):>13,.0f}" if process is None else f"{'(same)':>13}"
+        print(f"  {kind:<9} {label:<14} {rate} {f.get('p99_ms') or 0:>8.1f} {us_per_delivery(f, process):>23}")
 
 
 if __name__ == "__main__":

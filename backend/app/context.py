@@ -36,6 +36,7 @@ from app.services.reactions import ReactionService
 from app.services.read_state import ReadStateService
 from app.services.rooms import RoomService
 from app.services.search import SearchService
+from app.services.search_indexer import SearchIndexer
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +69,7 @@ class AppContext:
     limits: RateLimits
     notifications: NotificationService
     files: FileService
+    search_indexer: SearchIndexer | None = None  # SQLite only
     _sweeper: "asyncio.Task[None] | None" = None
 
     @classmethod
@@ -98,6 +100,7 @@ class AppContext:
             order = SQLiteFileLock(settings.data_dir) if settings.is_sqlite else DatabasePublishLock(engine)
         writer = MessageWriter(Transactions(engine), events, order)
         files = FileService(settings, limits)
+        indexer = SearchIndexer(engine, writer.committed) if settings.is_sqlite else None
         messages = MessageService(
             writer,
             limits,
@@ -121,7 +124,8 @@ class AppContext:
             admin=AdminService(auth, lambda: hub.connection_count, hub.online_among),
             read_state=ReadStateService(limits.read_marker),
             reactions=ReactionService(limits.reaction, files),
-            search=SearchService(engine.dialect.name, files),
+            search=SearchService(engine.dialect.name, files, indexer),
+            search_indexer=indexer,
             notifications=NotificationService(limits.read_marker, files),
             files=files,
             direct=DirectRoomService(rooms, limits.room),
@@ -132,6 +136,8 @@ class AppContext:
         await self.broker.start(self.hub.handle)
         self.hub.start()
         self.messages.writer.start()
+        if self.search_indexer is not None:
+            self.search_indexer.start()
         await self._bootstrap_admin()
         self._sweeper = asyncio.create_task(self._sweep_unsent_uploads(), name="unsent-uploads")
 
@@ -156,6 +162,8 @@ class AppContext:
                 await self._sweeper
         await self.hub.stop()
         await self.messages.writer.stop()
+        if self.search_indexer is not None:
+            await self.search_indexer.stop()
         await self.broker.stop()
         await self.limits.close()
         await self.engine.dispose()

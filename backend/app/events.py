@@ -2,6 +2,7 @@
 change is committed. They know nothing of sockets: app/realtime/delivery.py turns each into the
 frames and close codes of the wire."""
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
@@ -118,3 +119,6 @@ DomainEvent = (
 class EventSink(Protocol):
     async def publish(self, event: DomainEvent) -> None:
         """Deliver the event to whoever must hear of it (every server process's sockets)."""
+
+    async def publish_all(self, batch: Sequence[DomainEvent]) -> None:
+        """The same for events published together, in order (they may travel as one)."""

@@ -1,7 +1,15 @@
 """Database objects the migrations create by hand because the models cannot describe them: the
-SQLite full-text table (FTS5, trigram tokenizer) with its triggers, PostgreSQL's trigram index
-(pg_trgm, GIN), and MariaDB's full-text table (Mroonga, bigrams) with its triggers. Autogenerate
-(`alembic check`) is told to leave them alone.
+SQLite full-text table (FTS5, trigram tokenizer) with its triggers and its watermark table,
+PostgreSQL's trigram index (pg_trgm, GIN), and MariaDB's full-text table (Mroonga, bigrams) with
+its triggers. Autogenerate (`alembic check`) is told to leave them alone.
+
+SQLite (migration 0008): a message enters `messages_fts` after it is stored, not in the send's
+transaction (the trigram insert was a third of a send's server time). `search_index_state` holds
+one row, `last_indexed_id`: every message up to it is indexed (unless deleted), none above it is.
+app/services/search_indexer.py indexes the messages above it, oldest first, in transactions that
+move it; search catches up first, so it never misses a stored message. The update and delete
+triggers touch the index only for the messages at or below the watermark; one above it is indexed
+later with whatever text it has then (or not at all once deleted).
 
 MariaDB: InnoDB has no index for substrings of any script, so where the Mroonga engine is
 enabled the message text is copied into `messages_fts`, a Mroonga table (messages stay in InnoDB,
@@ -23,6 +31,33 @@ from sqlalchemy import Connection, text
 
 FTS_TABLE = "messages_fts"  # SQLite: external-content FTS5 over messages.body, by message id; MariaDB: Mroonga
 TRIGRAM_INDEX = "ix_messages_body_trgm"  # PostgreSQL: GIN (body gin_trgm_ops) serving ILIKE '%q%'
+INDEX_STATE_TABLE = "search_index_state"  # SQLite: the watermark of messages_fts, one row
+
+# Migration 0008: the insert trigger goes; these replace the update and delete triggers of 0002.
+SQLITE_DEFERRED_SEARCH = [
+    "DROP TRIGGER messages_fts_insert",
+    "DROP TRIGGER messages_fts_update",
+    "DROP TRIGGER messages_fts_delete",
+    "CREATE TABLE search_index_state (last_indexed_id INTEGER NOT NULL)",
+    # Every message there is was indexed by 0002's insert trigger.
+    "INSERT INTO search_index_state (last_indexed_id) SELECT coalesce(max(id), 0) FROM messages",
+    # External content: the index must be told the exact old text to forget it. A message above
+    # the watermark is not in the index yet: nothing to forget, and the indexer reads its new text.
+    """CREATE TRIGGER messages_fts_update AFTER UPDATE OF body, deleted ON messages
+        WHEN old.id <= (SELECT last_indexed_id FROM search_index_state) BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, body) SELECT 'delete', old.id, old.body WHERE NOT old.deleted;
+        INSERT INTO messages_fts(rowid, body) SELECT new.id, new.body WHERE NOT new.deleted;
+    END""",
+    # SQLite gives a new row the highest id there is plus one (no AUTOINCREMENT), so the id of the
+    # newest message, deleted, comes back: the watermark steps down to the highest id left below
+    # it, or that new message would count as indexed.
+    """CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages
+        WHEN old.id <= (SELECT last_indexed_id FROM search_index_state) BEGIN
+        INSERT INTO messages_fts(messages_fts, rowid, body) SELECT 'delete', old.id, old.body WHERE NOT old.deleted;
+        UPDATE search_index_state SET last_indexed_id = (SELECT coalesce(max(id), 0) FROM messages WHERE id < old.id)
+            WHERE last_indexed_id = old.id;
+    END""",
+]
 
 # Bigrams of letters, digits and symbols alike (plain TokenBigram keeps a run of ASCII letters
 # whole, so the middle of a word would not be found); NormalizerMySQLUnicodeCI folds case and
@@ -72,6 +107,8 @@ def include_name(name: str | None, type_: str, parent_names: object) -> bool:
     """Alembic's `include_name` hook: skip what the models do not declare on purpose."""
     if type_ == "table" and name is not None and (name == FTS_TABLE or name.startswith(FTS_TABLE + "_")):
         return False  # the full-text table, and FTS5's shadow tables (_data, _idx, _docsize, _config)
+    if type_ == "table" and name == INDEX_STATE_TABLE:
+        return False
     return not (type_ == "index" and name == TRIGRAM_INDEX)
 
 

@@ -37,6 +37,7 @@ from app.server import migrate
 from app.services.files import FileService
 from app.services.read_state import with_read_state
 from app.services.search import SearchService
+from app.services.search_indexer import index_batch
 
 PG_ADMIN_URL = os.environ.get("PG_ADMIN_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 MARIADB_ADMIN_URL = os.environ.get("MARIADB_ADMIN_URL", "mariadb://root@127.0.0.1:3306")
@@ -141,6 +142,8 @@ def populate(engine: Engine, count: int) -> None:
                 ),
                 rows[start : start + 10_000],
             )
+        if connection.dialect.name == "sqlite":  # what the app's indexer does after each commit
+            index_batch(connection, limit=len(rows))
         if connection.dialect.name == "mariadb":
             connection.execute(text("ANALYZE TABLE users, rooms, memberships, messages"))
         else:

@@ -2,16 +2,17 @@
 
 from pathlib import Path
 
+import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.config import Config
 from alembic.migration import MigrationContext
-from sqlalchemy import create_engine, inspect, text
+from sqlalchemy import Connection, create_engine, inspect, text
 
 from app.models import Base
 from app.search_schema import include_name
 from app.server import BACKEND_DIR, migrate
-from tests.support.database import TEST_DATABASE, Database, empty_database, sync_url, sync_url_of
+from tests.support.database import TEST_DATABASE, Database, database_at_0001, empty_database, sync_url, sync_url_of
 from tests.support.servers import SettingsFactory
 
 
@@ -82,3 +83,39 @@ def test_downgrade_to_empty_and_back(settings_factory: SettingsFactory) -> None:
     command.downgrade(config, "base")
     command.upgrade(config, "head")
     command.check(config)
+
+
+@pytest.mark.skipif(
+    TEST_DATABASE != "sqlite", reason="the search watermark is SQLite's (0008 changes nothing elsewhere)"
+)
+def test_0008_keeps_the_search_index_whole_both_ways(tmp_path: Path) -> None:
+    """Up: the messages there are count as indexed; down: the ones not indexed yet are indexed
+    first, then the insert trigger is back."""
+
+    def fts_ids(connection: Connection, word: str) -> list[int]:
+        rows = connection.execute(text("SELECT rowid FROM messages_fts WHERE messages_fts MATCH :q"), {"q": word})
+        return sorted(rowid for (rowid,) in rows)
+
+    def add(connection: Connection, body: str) -> None:
+        connection.execute(
+            text("INSERT INTO messages (room_id, sender_id, body, created_at, deleted) VALUES (1, 1, :body, 0, false)"),
+            {"body": body},
+        )
+
+    with database_at_0001(tmp_path, [("kept message", False), ("gone message", True)]) as (config, engine):
+        command.upgrade(config, "head")
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT last_indexed_id FROM search_index_state")).scalar() == 2
+            assert fts_ids(connection, "message") == [1]
+            add(connection, "pending message")  # id 3: no insert trigger any more
+            assert fts_ids(connection, "message") == [1]
+        command.downgrade(config, "0007")
+        with engine.begin() as connection:
+            assert fts_ids(connection, "message") == [1, 3]
+            add(connection, "triggered message")  # id 4: indexed by 0002's trigger again
+            assert fts_ids(connection, "message") == [1, 3, 4]
+            assert "search_index_state" not in inspect(connection).get_table_names()
+        command.upgrade(config, "head")
+        with engine.begin() as connection:
+            assert connection.execute(text("SELECT last_indexed_id FROM search_index_state")).scalar() == 4
+            connection.execute(text("INSERT INTO messages_fts(messages_fts) VALUES ('integrity-check')"))

@@ -39,6 +39,7 @@ class StepResult:
     server_cpu: float
     other_cpu: float  # other processes on the machine, in cores: noise when well above 0
     deliveries_per_server_cpu_s: float  # delivered / server CPU seconds: capacity, less sensitive to noise
+    server_cpu_each: list[float]  # per server process (one entry unless a `-2p` scenario)
     error_frames: int
     closed_sockets: int
     order_errors: int
@@ -50,13 +51,14 @@ class StepResult:
         lat = self.latency
         flag = "PASS" if self.passed else "fail"
         gen = f"gen cpu {self.generator_cpu:.0%}"
+        each = f" ({' + '.join(f'{c:.0%}' for c in self.server_cpu_each)})" if len(self.server_cpu_each) > 1 else ""
         if self.generator_cpu >= GENERATOR_SATURATED:
             gen += " (GENERATOR SATURATED)"
         return (
             f"  step {self.step:2d}: offered {self.offered_deliveries_per_s:>9,.0f} deliv/s "
             f"({self.offered_messages_per_s:,.0f} msg/s) delivered {self.delivered_per_s:>9,.0f}/s "
             f"lost {self.lost} p50 {lat['p50_ms']} p99 {lat['p99_ms']} ms  "
-            f"server cpu {self.server_cpu:.0%} {gen} others {self.other_cpu:.2f} cores  {flag}{' ' + '; '.join(self.notes) if self.notes else ''}"
+            f"server cpu {self.server_cpu:.0%}{each} {gen} others {self.other_cpu:.2f} cores  {flag}{' ' + '; '.join(self.notes) if self.notes else ''}"
         )
 
 
@@ -77,9 +79,16 @@ class Load:
     `/ws` socket: ws.UserClient); it is one receiver per room it is in."""
 
     def __init__(
-        self, server: Server, recorder: Recorder, rooms: dict[int, list[ChatClient]], senders: Sequence[Sender]
+        self,
+        server: Server,
+        recorder: Recorder,
+        rooms: dict[int, list[ChatClient]],
+        senders: Sequence[Sender],
+        more_servers: Sequence[Server] = (),
     ) -> None:
         self.server = server
+        # `-2p` scenarios: a second process on the same database and Redis; CPU is counted for each.
+        self.servers = [server, *more_servers]
         self.rec = recorder
         self.rooms = rooms
         self.senders = senders
@@ -103,7 +112,7 @@ class Load:
         senders = self.senders
         n_senders = len(senders)
         gen_cpu = CpuMeter()
-        srv_cpu = CpuWindow(self.server)
+        srv_cpu = CpuWindow(*self.servers)
         rec.last_latency_ns = 0
         sent = 0
         aborted = False
@@ -126,7 +135,8 @@ class Load:
             await sleep(0.001)
         send_wall = time.monotonic() - start
         generator_cpu = gen_cpu.share()
-        server_cpu = srv_cpu.share()
+        server_cpu_each = srv_cpu.shares()
+        server_cpu = sum(server_cpu_each)
         other_cpu = srv_cpu.others()
         sent = sum(room_sent.values())
         clients = self.clients
@@ -159,6 +169,7 @@ class Load:
             server_cpu=round(server_cpu, 3),
             other_cpu=round(other_cpu, 2),
             deliveries_per_server_cpu_s=round(delivered / (server_cpu * send_wall)) if server_cpu > 0 and send_wall > 0 else 0,
+            server_cpu_each=[round(c, 3) for c in server_cpu_each],
             error_frames=len(rec.error_frames) - errors_before,
             closed_sockets=len(rec.unexpected_closes) - closes_before,
             order_errors=sum(c.order_errors for c in self.clients) - order_before,
@@ -192,8 +203,9 @@ class Load:
         """After a failed step: let the backlog drain, reconnect any socket the server closed."""
         await wait_quiet(self.rec, quiet=self.quiet, limit=30.0)
         closed = [c for c in self.clients if not c.is_open]
+        for base in {c.base or self.server.base for c in closed}:  # each back to the server it was on
+            await connect_all([c for c in closed if (c.base or self.server.base) == base], base, concurrency=32)
         if closed:
-            await connect_all(closed, self.server.base, concurrency=32)
             await asyncio.sleep(0.5)
 
 

@@ -77,40 +77,75 @@ class FanoutSetup:
     clients: int
     rooms: int
     senders: int
+    more_servers: list[Server] = field(default_factory=list, kw_only=True)  # `-2p`: the second process
+    pg_database: str | None = field(default=None, kw_only=True)  # `-pg`, `-2p`: dropped on close
+    redis_prefix: str | None = field(default=None, kw_only=True)  # `-2p`: its keys deleted on close
 
     async def close(self) -> None:
         await close_all(self.load.clients)
         if self.http is not None:
             await self.http.close()
-        self.server.stop()
+        for server in (self.server, *self.more_servers):
+            server.stop()
+        if self.pg_database is not None:
+            await _drop_pg_database(self.pg_database)
+        if self.redis_prefix is not None:
+            await _drop_redis_keys(self.redis_prefix)
 
 
-async def setup_fanout(ctx: Ctx, kind: str) -> FanoutSetup:
-    """`fanout`: 1 room, 200 clients, 2 senders. `rooms`: 100 rooms x 10 clients, 1 sender each."""
+async def setup_fanout(ctx: Ctx, kind: str, *, database: str = "sqlite", processes: int = 1) -> FanoutSetup:
+    """`fanout`: 1 room, 200 clients, 2 senders. `rooms`: 100 rooms x 10 clients, 1 sender each.
+    `database="postgresql"`: on a fresh PostgreSQL database. `processes=2`: two server processes
+    (both pinned to the server core) on that database and one Redis; each room has half of its
+    sockets (and senders) on each, so every delivery to the other half crosses Redis."""
     n_rooms, per_room, senders_per_room = fanout_shape(ctx.quick, kind)
-    server = ctx.server(kind)
-    server.start()
-    http = Http("127.0.0.1", server.port)
-    t0 = time.monotonic()
-    accounts = await make_accounts(http, n_rooms * per_room, unique_prefix())
-    room_ids = await bounded(8, (create_room(http, accounts[r * per_room], f"{kind}-{r}") for r in range(n_rooms)))
-    rec = Recorder()
-    rooms: dict[int, list[ChatClient]] = {}
-    senders: list[ChatClient] = []
-    for r, room_id in enumerate(room_ids):
-        members = [ChatClient(rec, accounts[r * per_room + i], room_id) for i in range(per_room)]
-        rooms[room_id] = members
-        senders.extend(members[:senders_per_room])
-    all_clients = [c for members in rooms.values() for c in members]
-    await connect_all(all_clients, server.base, concurrency=32)
-    await wait_quiet(rec, quiet=_pick(ctx.quick, 0.2, 0.5), limit=15)  # presence frames of the arrivals
-    ctx.log(
-        f"  set-up: {len(accounts)} accounts (signup + login over HTTP), {n_rooms} room(s), "
-        f"{len(all_clients)} sockets in {time.monotonic() - t0:.1f}s"
+    pg_name, database_url = await _create_pg_database() if database == "postgresql" else (None, None)
+    # Two processes: one Redis (a fresh key prefix), one SECRET_KEY (a token of one is valid on the other).
+    redis_prefix = f"chat_bench_{secrets.token_hex(4)}" if processes > 1 else None
+    extra = (
+        {"REDIS_URL": REDIS_URL, "REDIS_PREFIX": redis_prefix, "SECRET_KEY": secrets.token_hex(32)} if redis_prefix else {}
     )
-    load = Load(server, rec, rooms, senders)
-    load.quiet = _pick(ctx.quick, 0.2, 1.0)
-    return FanoutSetup(server, http, load, len(all_clients), n_rooms, len(senders))
+    servers = [
+        ctx.server(f"{kind}-{i}" if processes > 1 else kind, database_url=database_url, extra_env=extra) for i in range(processes)
+    ]
+    setup: FanoutSetup | None = None
+    try:
+        for server in servers:  # one after the other: the first creates the schema
+            server.start()
+        server = servers[0]
+        http = Http("127.0.0.1", server.port)
+        t0 = time.monotonic()
+        accounts = await make_accounts(http, n_rooms * per_room, unique_prefix())
+        room_ids = await bounded(8, (create_room(http, accounts[r * per_room], f"{kind}-{r}") for r in range(n_rooms)))
+        rec = Recorder()
+        rooms: dict[int, list[ChatClient]] = {}
+        senders: list[ChatClient] = []
+        for r, room_id in enumerate(room_ids):
+            members = [ChatClient(rec, accounts[r * per_room + i], room_id) for i in range(per_room)]
+            rooms[room_id] = members
+            # Sockets alternate between the processes: each room's senders and receivers are split.
+            senders.extend(members[: senders_per_room * processes])
+        all_clients = [c for members in rooms.values() for c in members]
+        for i, srv in enumerate(servers):
+            await connect_all(all_clients[i::processes], srv.base, concurrency=32)
+        await wait_quiet(rec, quiet=_pick(ctx.quick, 0.2, 0.5), limit=15)  # presence frames of the arrivals
+        ctx.log(
+            f"  set-up: {len(accounts)} accounts (signup + login over HTTP), {n_rooms} room(s), "
+            f"{len(all_clients)} sockets on {processes} process(es), {database}, in {time.monotonic() - t0:.1f}s"
+        )
+        load = Load(server, rec, rooms, senders, more_servers=servers[1:])
+        load.quiet = _pick(ctx.quick, 0.2, 1.0)
+        setup = FanoutSetup(server, http, load, len(all_clients), n_rooms, len(senders), more_servers=servers[1:])
+        setup.pg_database, setup.redis_prefix = pg_name, redis_prefix
+        return setup
+    finally:
+        if setup is None:  # set-up failed: nothing is left running
+            for srv in servers:
+                srv.stop()
+            if pg_name is not None:
+                await _drop_pg_database(pg_name)
+            if redis_prefix is not None:
+                await _drop_redis_keys(redis_prefix)
 
 
 def fanout_shape(quick: bool, kind: str) -> tuple[int, int, int]:
@@ -120,8 +155,8 @@ def fanout_shape(quick: bool, kind: str) -> tuple[int, int, int]:
     return _pick(quick, 4, 100), 10, 1
 
 
-async def scenario_fanout(ctx: Ctx, kind: str) -> tuple[bool, dict[str, Any]]:
-    setup = await setup_fanout(ctx, kind)
+async def scenario_fanout(ctx: Ctx, kind: str, *, database: str = "sqlite", processes: int = 1) -> tuple[bool, dict[str, Any]]:
+    setup = await setup_fanout(ctx, kind, database=database, processes=processes)
     try:
         return await rate_search(ctx, setup, start=5000.0 if kind == "fanout" else 2500.0)
     finally:
@@ -160,6 +195,11 @@ async def rate_search(ctx: Ctx, setup: FanoutSetup, start: float) -> tuple[bool,
         "max_ms": best["latency"]["max_ms"] if best else None,
         "server_cpu_at_best": best["server_cpu"] if best else None,
         "deliveries_per_server_cpu_s_at_best": best["deliveries_per_server_cpu_s"] if best else None,
+        # Per process (`-2p`: two entries; their sum is server_cpu_at_best).
+        "server_cpu_each_at_best": best["server_cpu_each"] if best else None,
+        "deliveries_per_server_cpu_s_each_at_best": (
+            [round(best["delivered_per_s"] / c) if c > 0 else None for c in best["server_cpu_each"]] if best else None
+        ),
         "other_processes_cpu_max": max((s["other_cpu"] for s in steps), default=None),
         "generator_cpu_at_best": best["generator_cpu"] if best else None,
         "generator_cpu_max": max((s["generator_cpu"] for s in steps), default=None),
@@ -171,14 +211,14 @@ async def rate_search(ctx: Ctx, setup: FanoutSetup, start: float) -> tuple[bool,
         ),
         "confirmed": outcome.get("confirmed"),
         "p99_ms_of_runs_at_best": outcome.get("p99_ms_of_those_runs"),
-        "server_rss_mb": round(setup.server.rss_bytes() / 2**20, 1),
+        "server_rss_mb": round(sum(s.rss_bytes() for s in (setup.server, *setup.more_servers)) / 2**20, 1),
         "protocol_errors": rec.protocol_errors[:5],
         "steps": [
             {
                 k: s[k]
                 for k in (
                     "offered_deliveries_per_s", "delivered_per_s", "lost", "server_cpu", "generator_cpu", "other_cpu",
-                    "deliveries_per_server_cpu_s", "passed",
+                    "deliveries_per_server_cpu_s", "server_cpu_each", "passed",
                 )
             }
             | {"p50_ms": s["latency"]["p50_ms"], "p99_ms": s["latency"]["p99_ms"]}
@@ -535,6 +575,12 @@ class HistoryData:
     messages: int
 
 
+SQLITE_INDEX_PENDING = (
+    "INSERT INTO messages_fts(rowid, body) SELECT id, body FROM messages "
+    "WHERE id > (SELECT last_indexed_id FROM search_index_state) AND NOT deleted"
+)
+
+
 async def _load_sqlite(db_path: Path, users: list[int], n_rooms: int, n_messages: int, rng: random.Random) -> HistoryData:
     def load() -> HistoryData:
         con = sqlite3.connect(db_path, timeout=60)
@@ -572,6 +618,9 @@ async def _load_sqlite(db_path: Path, users: list[int], n_rooms: int, n_messages
                     "VALUES (?, ?, ?, NULL, ?, NULL, 0)",
                     rows,
                 )
+        with con:  # indexed for search as the app's indexer would (app/services/search_indexer.py), at once
+            con.execute(SQLITE_INDEX_PENDING)
+            con.execute("UPDATE search_index_state SET last_indexed_id = (SELECT max(id) FROM messages)")
         lo, hi, count = con.execute("SELECT min(id), max(id), count(*) FROM messages").fetchone()
         con.close()
         return HistoryData(rooms, lo, hi, count)
@@ -700,6 +749,22 @@ async def _history_queries(
     t0 = time.perf_counter()
     await bounded(concurrency, (one(p) for p in paths))
     return latencies, bad, time.perf_counter() - t0
+
+
+REDIS_URL = "redis://127.0.0.1:6379/0"  # `-2p` scenarios; keys under a fresh REDIS_PREFIX each run
+
+
+async def _drop_redis_keys(prefix: str) -> None:
+    """What the servers left under their key prefix (presence sets outlive the processes)."""
+    import redis.asyncio as aioredis
+
+    client = aioredis.from_url(REDIS_URL)
+    try:
+        keys = [key async for key in client.scan_iter(match=f"{prefix}:*")]
+        if keys:
+            await client.delete(*keys)
+    finally:
+        await client.aclose()
 
 
 async def _create_pg_database() -> tuple[str, str]:

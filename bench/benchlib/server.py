@@ -157,31 +157,38 @@ class Server:
 
 
 class CpuWindow:
-    """Server CPU use over a window, as a share of its one core; and how busy both cores were
-    with anything else (other processes on the machine disturb the figures: they are shown)."""
+    """Server CPU use over a window, as a share of one core (several server processes: summed,
+    and each in `shares()`); and how busy both cores were with anything else (other processes on
+    the machine disturb the figures: they are shown)."""
 
-    def __init__(self, server: Server) -> None:
-        self.server = server
+    def __init__(self, server: Server, *more: Server) -> None:
+        self.servers = (server, *more)
         self.start()
 
+    def _server_cpus(self) -> list[float]:
+        return [s.cpu_seconds() for s in self.servers]
+
     def start(self) -> None:
-        self._cpu = self.server.cpu_seconds()
+        self._cpus = self._server_cpus()
         self._self = _self_cpu()
         self._cores = env.core_busy_seconds()
         self._wall = time.monotonic()
 
-    def share(self) -> float:
+    def shares(self) -> list[float]:
         wall = time.monotonic() - self._wall
-        return (self.server.cpu_seconds() - self._cpu) / wall if wall > 0 else 0.0
+        return [(now - then) / wall if wall > 0 else 0.0 for now, then in zip(self._server_cpus(), self._cpus, strict=True)]
+
+    def share(self) -> float:
+        return sum(self.shares())
 
     def others(self) -> float:
-        """CPU used by other processes than the server and this generator, in cores (0-2)."""
+        """CPU used by other processes than the server(s) and this generator, in cores (0-2)."""
         wall = time.monotonic() - self._wall
         if wall <= 0:
             return 0.0
         cores = env.core_busy_seconds()
         total = sum(cores[c] - self._cores.get(c, 0.0) for c in cores)
-        mine = (self.server.cpu_seconds() - self._cpu) + (_self_cpu() - self._self)
+        mine = sum(self._server_cpus()) - sum(self._cpus) + (_self_cpu() - self._self)
         return max(0.0, (total - mine) / wall)
 
 

@@ -68,6 +68,7 @@ class ChatClient(WSListener):
         self.ids: list[int] | None = [] if keep_ids else None
         self.hello: dict[str, Any] | None = None
         self.live = False
+        self.base: str | None = None  # host:port of the server it last connected to
         self.gaps = 0
         self.pongs = 0
         self.close_code: int | None = None
@@ -83,6 +84,7 @@ class ChatClient(WSListener):
 
     async def connect(self, base: str, since: int | None = None, timeout: float = 30.0) -> None:
         url = f"ws://{base}{self.path()}"
+        self.base = base
         if since is not None:
             url += f"?since={since}"
         loop = asyncio.get_running_loop()

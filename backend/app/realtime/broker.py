@@ -24,6 +24,8 @@ from app.realtime.pubsub import Channels, ServerChannels, ShardedChannels
 
 log = logging.getLogger(__name__)
 
+_ROOM_KINDS = ("room", "messages", "room_closed")  # published on the room's channel
+
 
 class Broker(ABC):
     def __init__(self) -> None:
@@ -98,7 +100,7 @@ class RedisBroker(Broker):
         return "ok" if self._healthy else "unavailable"
 
     async def publish(self, event: Event) -> None:
-        channel = self._channel(event.room_id if event.kind in ("room", "room_closed") else None)
+        channel = self._channel(event.room_id if event.kind in _ROOM_KINDS else None)
         if self._healthy:
             try:
                 await self._channels.publish(channel, event.encode())

@@ -5,7 +5,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping
+from collections.abc import Awaitable, Callable, MutableMapping, Sequence
 from typing import Any
 
 from websockets.frames import Frame, Opcode
@@ -36,6 +36,26 @@ class OutFrame:
     def wire(self) -> bytes:
         if self._wire is None:
             self._wire = Frame(Opcode.TEXT, self.text.encode()).serialize(mask=False)
+        return self._wire
+
+
+class FrameRun:
+    """Consecutive messages of one room, serialised once: their frames, their ids (increasing),
+    and, built on first use, the bytes of all their frames together: one write per socket."""
+
+    __slots__ = ("_wire", "first_id", "frames", "message_ids", "room_id")
+
+    def __init__(self, frames: Sequence[OutFrame], message_ids: Sequence[int], room_id: int) -> None:
+        self.frames = frames
+        self.message_ids = message_ids
+        self.first_id = message_ids[0]
+        self.room_id = room_id
+        self._wire: bytes | None = None
+
+    @property
+    def wire(self) -> bytes:
+        if self._wire is None:
+            self._wire = b"".join([frame.wire for frame in self.frames])
         return self._wire
 
 
@@ -113,6 +133,26 @@ class ClientConnection:
             return
         self._outbox.append((frame, message_id, room_id))
         self._start_drain()
+
+    def push_run(self, run: FrameRun) -> None:
+        """`run`'s frames, as `push` would each, but in one write while the socket keeps up."""
+        if self.close_code is not None:
+            return
+        direct = self._direct
+        if (
+            self._live
+            and not self._outbox
+            and self._drain_task is None
+            and direct is not None
+            and run.first_id > self.skip.get(run.room_id, 0)
+            and direct.writable()
+        ):
+            direct.write(run.wire)
+            return
+        # Queued (limit counted per frame), or partly replayed already: frame by frame.
+        room_id = run.room_id
+        for frame, message_id in zip(run.frames, run.message_ids, strict=True):
+            self.push(frame, message_id, room_id)
 
     def push_text(self, text: str) -> None:
         self.push(OutFrame(text))

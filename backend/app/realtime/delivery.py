@@ -1,6 +1,8 @@
 """Domain events into the wire: which frame each becomes, who gets it, which sockets close with
 which code. The one place where the services' events meet frames and close codes."""
 
+from collections.abc import Sequence
+
 from app import events
 from app.realtime import frames
 from app.realtime.broker import Broker, Event
@@ -20,6 +22,15 @@ def message_event(message: events.MessageStored) -> Event:
     out = message.message
     frame = encode(frames.MessageFrame(message=out))
     return Event("room", room_id=out.room_id, frame=frame, message_id=out.id)
+
+
+def messages_event(run: Sequence[events.MessageStored]) -> Event:
+    """Consecutive messages of one room (in id order) as one broker event."""
+    if len(run) == 1:
+        return message_event(run[0])
+    ids = tuple(stored.message.id for stored in run)
+    texts = tuple(encode(frames.MessageFrame(message=stored.message)) for stored in run)
+    return Event("messages", room_id=run[0].message.room_id, frames=texts, message_ids=ids, message_id=ids[-1])
 
 
 def wire_event(event: events.DomainEvent) -> Event:
@@ -90,3 +101,19 @@ class Delivery:
         await self._broker.publish(wire_event(event))
         if (members := members_event(event)) is not None:
             await self._broker.publish(members)
+
+    async def publish_all(self, batch: Sequence[events.DomainEvent]) -> None:
+        """In order; consecutive messages of one room travel as one broker event, which reaches
+        each of the room's sockets in one write (and crosses Redis as one pub/sub message)."""
+        run: list[events.MessageStored] = []
+        for event in batch:
+            room_id = event.message.room_id if isinstance(event, events.MessageStored) else None
+            if run and room_id != run[0].message.room_id:
+                await self._broker.publish(messages_event(run))
+                run = []
+            if isinstance(event, events.MessageStored):
+                run.append(event)
+            else:
+                await self.publish(event)
+        if run:
+            await self._broker.publish(messages_event(run))

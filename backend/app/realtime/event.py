@@ -2,13 +2,15 @@
 carries it; app/realtime/hub.py turns it into frames on this process's sockets)."""
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, fields
 from typing import Literal
 
 import orjson
 
 EventKind = Literal[
     "room",  # send `frame` to the room's sockets (but not to `user_id`'s when `skip_user`)
+    "messages",  # messages of `room_id` published one after the other (`frames`, their ids in
+    # `message_ids`, `message_id` the last): to the room's sockets, each socket's in one write
     "room_closed",  # the room is gone: its /ws/{room_id} sockets get `frame` and close with
     # `close_code`; /ws sockets stop receiving it and are told so
     "user_frame",  # send `frame` to every socket of `user_id`
@@ -32,16 +34,24 @@ class Event:
     session_id: int | None = None
     close_code: int | None = None
     rooms: tuple[int, ...] | None = None
+    frames: tuple[str, ...] | None = None
+    message_ids: tuple[int, ...] | None = None
 
     def encode(self) -> bytes:
-        return orjson.dumps({k: v for k, v in asdict(self).items() if v not in (None, False)})
+        values = ((name, getattr(self, name)) for name in _FIELDS)
+        return orjson.dumps({name: value for name, value in values if value not in (None, False)})
 
     @classmethod
     def decode(cls, data: bytes) -> "Event":
-        fields = orjson.loads(data)
-        if "rooms" in fields:
-            fields["rooms"] = tuple(fields["rooms"])
-        return cls(**fields)
+        given = orjson.loads(data)
+        for name in _TUPLES:
+            if name in given:
+                given[name] = tuple(given[name])
+        return cls(**given)
+
+
+_FIELDS = tuple(field.name for field in fields(Event))
+_TUPLES = ("rooms", "frames", "message_ids")
 
 
 EventHandler = Callable[[Event], None]

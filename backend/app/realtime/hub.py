@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from app.realtime.broker import Broker, Event
-from app.realtime.connection import ClientConnection, OutFrame
+from app.realtime.connection import ClientConnection, FrameRun, OutFrame
 from app.realtime.frames import CloseCode, Presence, RoomRemoved, encode
 from app.realtime.presence import Member, PresenceStore
 
@@ -170,12 +170,20 @@ class RoomHub:
     def handle(self, event: Event) -> None:
         """Called by the broker for every event, in the order they were published."""
         kind = event.kind
+        if kind == "messages":  # the busiest path first
+            self._messages(event)
+            return
         frame = OutFrame(event.frame) if event.frame else None
         if kind == "room" and frame is not None:
             number, room_id = event.message_id or 0, event.room_id or 0
-            skip = event.user_id if event.skip_user else None
-            for conn in self._rooms.get(room_id, ()):
-                if conn.member.id != skip:
+            conns = self._rooms.get(room_id, ())
+            if event.skip_user:
+                skip = event.user_id
+                for conn in conns:
+                    if conn.member.id != skip:
+                        conn.push(frame, number, room_id)
+            else:
+                for conn in conns:
                     conn.push(frame, number, room_id)
         elif kind == "room_closed":
             self._room_closed(event, frame)
@@ -194,6 +202,14 @@ class RoomHub:
             self._member_removed(event.user_id or 0, event.room_id or 0, frame, event.close_code)
         elif kind == "presence" and frame is not None:
             self._presence_changed(event.user_id or 0, event.rooms or (), frame)
+
+    def _messages(self, event: Event) -> None:
+        conns = self._rooms.get(event.room_id or 0)
+        if not conns or not event.frames or not event.message_ids:
+            return
+        run = FrameRun([OutFrame(text) for text in event.frames], event.message_ids, event.room_id or 0)
+        for conn in conns:
+            conn.push_run(run)
 
     def _room_closed(self, event: Event, frame: OutFrame | None) -> None:
         room_id = event.room_id or 0

@@ -70,6 +70,7 @@ class MessageWriter:
         self._idle = asyncio.Event()  # nothing queued, no group being written
         self._idle.set()
         self._task: asyncio.Task[None] | None = None
+        self.committed = asyncio.Event()  # set after each group commit: wakes the SQLite search indexer
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run(), name="message-writer")
@@ -115,6 +116,7 @@ class MessageWriter:
         try:
             async with self._order.hold({pending.room_id for pending in group}):
                 results = await self._commit(group)
+                self.committed.set()
                 fresh: dict[int, Sent] = {}
                 for pending in group:
                     result = results.get(id(pending))
@@ -127,8 +129,8 @@ class MessageWriter:
                     if result.created:
                         fresh[result.message.id] = result
                     _settle(pending.future, result)
-                for _, sent in sorted(fresh.items()):
-                    await self._events.publish(MessageStored(sent.message))
+                # Together: a room's messages of one group reach each of its sockets in one write.
+                await self._events.publish_all([MessageStored(sent.message) for _, sent in sorted(fresh.items())])
                 MESSAGES_STORED.inc(len(fresh))
         except DATABASE_DOWN as exc:
             log.warning("database unavailable, %d message(s) not stored: %s", len(group), exc)

@@ -4,7 +4,9 @@ The query is matched as one piece of text, anywhere in a message, ignoring case 
 `body ILIKE '%q%'`), newest message first:
 - PostgreSQL: `ILIKE '%q%'`, served by the GIN trigram index (pg_trgm) of migration 0002.
 - SQLite: the FTS5 table with the trigram tokenizer (migration 0002), queried with the text as
-  one quoted phrase, which finds it as a substring. Trigrams need three characters, so a
+  one quoted phrase, which finds it as a substring. Messages enter it after they are stored
+  (app/services/search_indexer.py): a search first indexes whatever is not yet, so it finds
+  every message stored before it. Trigrams need three characters, so a
   two-character query is a `LIKE '%q%'` scan of the caller's rooms instead (newest first, so it
   stops after one page when the fragment is common; SQLite's LIKE ignores the case of ASCII
   letters only, so two-character queries are case-sensitive for other scripts).
@@ -31,6 +33,7 @@ from app.schemas import Page
 from app.search_schema import FTS_TABLE, has_fts_table
 from app.services.access import is_member_of, rooms_of
 from app.services.message_queries import AttachmentReader, complete
+from app.services.search_indexer import SearchIndexer
 
 TRIGRAM = 3  # FTS5's trigram tokenizer indexes (and so can only find) runs of three characters
 messages_fts = table(FTS_TABLE, column("rowid"))
@@ -57,9 +60,10 @@ def mroonga_phrase(text: str) -> str:
 
 
 class SearchService:
-    def __init__(self, dialect: str, files: AttachmentReader) -> None:
+    def __init__(self, dialect: str, files: AttachmentReader, indexer: SearchIndexer | None = None) -> None:
         self._dialect = dialect
         self._files = files
+        self._indexer = indexer  # SQLite: the index trails the messages; caught up before an FTS query
         # MariaDB: whether the database has the Mroonga table; asked on the first search.
         self.mroonga: bool | None = None
 
@@ -77,6 +81,8 @@ class SearchService:
             raise NotFound("room not found")
         if self._dialect in MYSQL_DIALECTS and self.mroonga is None:
             self.mroonga = await (await session.connection()).run_sync(has_fts_table)
+        if self._indexer is not None and len(text) >= TRIGRAM:
+            await self._indexer.catch_up()  # each SELECT after it reads the database as of now
         query = self.query(user.id, text, room_id, before).limit(limit + 1)
         rows = (await session.execute(query)).all()
         has_more = len(rows) > limit
