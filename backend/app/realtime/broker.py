@@ -64,6 +64,9 @@ class RedisBroker(Broker):
 
     RETRY_SECONDS = 0.5  # first reconnect delay; doubles up to RETRY_MAX_SECONDS
     RETRY_MAX_SECONDS = 5.0
+    # Closing the connections at shutdown waits at most this long: redis-py's close can wait for
+    # the socket's end forever (redis/redis-py#3941), and the process is exiting anyway.
+    CLOSE_SECONDS = 3.0
 
     def __init__(self, redis: "Redis | RedisCluster", prefix: str) -> None:
         super().__init__()
@@ -91,9 +94,18 @@ class RedisBroker(Broker):
             self._listener.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._listener
-        with contextlib.suppress(Exception):
-            await self._channels.close()
-        await self._channels.aclose()
+        await self._close_subscriptions()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(self.CLOSE_SECONDS):
+                await self._channels.aclose()
+
+    async def _close_subscriptions(self) -> None:
+        try:
+            async with asyncio.timeout(self.CLOSE_SECONDS):
+                with contextlib.suppress(Exception):
+                    await self._channels.close()
+        except TimeoutError:
+            log.warning("a Redis subscription did not close within %s s; left to its socket's end", self.CLOSE_SECONDS)
 
     @property
     def status(self) -> Literal["ok", "unavailable", "in-process"]:
@@ -170,7 +182,6 @@ class RedisBroker(Broker):
                 if failed is not None:
                     failed.cancel()
                 self._open = False
-                with contextlib.suppress(Exception):
-                    await self._channels.close()
+                await self._close_subscriptions()
             await asyncio.sleep(delay)
             delay = min(delay * 2, self.RETRY_MAX_SECONDS)
