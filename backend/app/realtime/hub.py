@@ -11,7 +11,7 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Collection, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from app.realtime.broker import Broker, Event
@@ -28,13 +28,13 @@ D = TypeVar("D")
 RoomsOf = Callable[[int], Awaitable[tuple[str, list[int]]]]
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class _UserHere:
     """A user with sockets in this process: how many, and the rooms whose members hear of their presence."""
 
     member: Member
     sockets: int = 0
-    rooms: set[int] = field(default_factory=set)
+    rooms: tuple[int, ...] = ()
     arrived: bool = False  # marked online (announced, if they were not online before)
 
 
@@ -111,7 +111,7 @@ class RoomHub:
             here = self._here[conn.member.id] = _UserHere(conn.member)
         here.sockets += 1
         if not conn.follows_membership:
-            here.rooms = set(member_rooms)
+            here.rooms = tuple(member_rooms)
             await self._arrive(here)
         if self._closing is not None:  # admitted while the process began to shut down
             conn.close(self._closing, after_pending=True)
@@ -129,12 +129,12 @@ class RoomHub:
         await self._subscribe(joined)
         if conn.close_code is not None or conn.member.id not in self._users:
             return
-        conn.rooms = joined
+        conn.rooms = tuple(joined)
         for room_id in joined:
             self._rooms.setdefault(room_id, set()).add(conn)
         here = self._here.get(conn.member.id)
         if here is not None:
-            here.rooms = set(joined)
+            here.rooms = conn.rooms
             await self._arrive(here)
 
     async def detach(self, conn: ClientConnection) -> None:
@@ -217,7 +217,7 @@ class RoomHub:
         for conn in list(self._rooms.pop(room_id, ())):
             if conn.follows_membership:
                 removed = removed or OutFrame(encode(RoomRemoved(room_id=room_id, reason="deleted")))
-                conn.rooms.discard(room_id)
+                conn.rooms = _without(conn.rooms, room_id)
                 conn.push(removed)
             else:
                 if frame is not None:
@@ -225,14 +225,15 @@ class RoomHub:
                 conn.close(event.close_code or CloseCode.NO_ROOM, after_pending=True)
         self._pending_adds = {(user, room) for user, room in self._pending_adds if room != room_id}
         for here in self._here.values():
-            here.rooms.discard(room_id)
+            if room_id in here.rooms:
+                here.rooms = _without(here.rooms, room_id)
         for changes in self._unsynced.values():
             changes.append((False, room_id))
 
     def _member_added(self, user_id: int, room_id: int, frame: OutFrame) -> None:
         here = self._here.get(user_id)
-        if here is not None:
-            here.rooms.add(room_id)
+        if here is not None and room_id not in here.rooms:
+            here.rooms += (room_id,)
         conns = [conn for conn in self._users.get(user_id, ()) if conn.follows_membership]
         for conn in conns:
             if conn in self._unsynced:
@@ -255,7 +256,7 @@ class RoomHub:
         self._pending_adds.discard((user_id, room_id))
         for conn in self._users.get(user_id, ()):
             if conn.follows_membership and conn not in self._unsynced and room_id not in conn.rooms:
-                conn.rooms.add(room_id)
+                conn.rooms += (room_id,)
                 self._rooms.setdefault(room_id, set()).add(conn)
                 conn.push(frame)
 
@@ -263,7 +264,7 @@ class RoomHub:
         self._pending_adds.discard((user_id, room_id))
         here = self._here.get(user_id)
         if here is not None:
-            here.rooms.discard(room_id)
+            here.rooms = _without(here.rooms, room_id)
         for conn in self._users.get(user_id, ()):
             if not conn.follows_membership:
                 if conn.room_id == room_id:  # they may join again: reconnecting says whether they did
@@ -271,7 +272,7 @@ class RoomHub:
             elif conn in self._unsynced:
                 self._unsynced[conn].append((False, room_id))
             elif room_id in conn.rooms:
-                conn.rooms.discard(room_id)
+                conn.rooms = _without(conn.rooms, room_id)
                 _discard(self._rooms, room_id, conn)
                 conn.push(frame)
 
@@ -301,7 +302,7 @@ class RoomHub:
         frame = encode(Presence(event="join" if online else "leave", online=online, user=member.public()))
         await self._broker.publish(Event("presence", user_id=member.id, frame=frame, rooms=tuple(sorted(rooms))))
 
-    async def _offline_after_grace(self, member: Member, rooms: set[int]) -> None:
+    async def _offline_after_grace(self, member: Member, rooms: Collection[int]) -> None:
         await asyncio.sleep(self._grace + 0.05)
         if member.id in self._here:
             return
@@ -372,3 +373,7 @@ def _discard(index: dict[int, set[ClientConnection]], key: int, conn: ClientConn
         conns.discard(conn)
         if not conns:
             del index[key]
+
+
+def _without(rooms: tuple[int, ...], room_id: int) -> tuple[int, ...]:
+    return tuple(room for room in rooms if room != room_id)
