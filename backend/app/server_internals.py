@@ -112,11 +112,14 @@ class DirectSocket:
         no further use, yet uvicorn keeps them for the socket's lifetime. So does websockets'
         parser: its generator still holds the request as a local; it is replaced by the frame
         parser it had moved on to, which keeps its state in `reader`. The inbound queue becomes
-        an InboundQueue (no one awaits it yet: the app is here)."""
+        an InboundQueue (no one awaits it yet: the app is here), and the `writable` event a
+        WritableFlag (while it is set no send can be waiting on it)."""
         protocol = self._protocol
         if not protocol.handshake_complete:
             return
         protocol.request = protocol.response = None  # type: ignore[assignment]
+        if type(protocol.writable) is asyncio.Event and protocol.writable.is_set():
+            protocol.writable = WritableFlag()  # type: ignore[assignment]
         queue = protocol.queue
         if type(queue) is asyncio.Queue:  # its only reader is this app, which is here: no getter waits
             items = []
@@ -157,6 +160,45 @@ class InboundQueue:
 
     def empty(self) -> bool:
         return not self._items
+
+
+class WritableFlag:
+    """What uvicorn's protocol uses of its `writable` asyncio.Event (`set`, `clear`, `is_set`,
+    `wait`), set to begin with; the list of waiting sends exists only while a send waits, where
+    the Event keeps a deque (760 bytes) for every socket for its whole life."""
+
+    __slots__ = ("_set", "_waiters")
+
+    def __init__(self) -> None:
+        self._set = True
+        self._waiters: list[asyncio.Future[None]] | None = None
+
+    def is_set(self) -> bool:
+        return self._set
+
+    def set(self) -> None:
+        self._set = True
+        waiters, self._waiters = self._waiters, None
+        for waiter in waiters or ():
+            if not waiter.done():
+                waiter.set_result(None)
+
+    def clear(self) -> None:
+        self._set = False
+
+    async def wait(self) -> bool:
+        if self._set:
+            return True
+        waiter = asyncio.get_running_loop().create_future()
+        if self._waiters is None:
+            self._waiters = []
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        finally:
+            if self._waiters is not None and waiter in self._waiters:
+                self._waiters.remove(waiter)
+        return True
 
 
 # --- limits on request heads --------------------------------------------------------------------

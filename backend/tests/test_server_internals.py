@@ -125,3 +125,22 @@ async def test_under_the_fallback_a_socket_keeps_uvicorns_own_state(
     _, conn = await _one_socket(server_factory, settings_factory, sockets)
     assert conn.request is not None and conn.response is not None
     assert type(conn.queue) is asyncio.Queue
+
+
+async def test_the_writable_flag_holds_sends_while_cleared_and_wakes_them_when_set() -> None:
+    """What uvicorn's protocol relies on of its `writable` Event, of the flag that replaces it."""
+    flag = server_internals.WritableFlag()
+    assert flag.is_set() and await flag.wait()  # set: a send goes on at once
+    flag.clear()
+    first, second = asyncio.ensure_future(flag.wait()), asyncio.ensure_future(flag.wait())
+    cancelled = asyncio.ensure_future(flag.wait())
+    await asyncio.sleep(0)  # all three are waiting now
+    assert not (first.done() or second.done())
+    cancelled.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await cancelled
+    flag.set()
+    assert await first and await second
+    flag.clear()
+    flag.set()  # nothing waiting: nothing to wake
+    assert flag.is_set()

@@ -47,6 +47,7 @@ async def test_an_accepted_fast_path_socket_keeps_no_handshake_and_still_reads_f
     [protocol] = socket_protocols(server)
     assert protocol.request is None and protocol.response is None
     assert type(protocol.queue).__name__ == "InboundQueue"
+    assert type(protocol.writable).__name__ == "WritableFlag"
     # The parser that read the handshake (and kept its request) gave way to the frame parser.
     assert protocol.conn.parser.gi_code.co_qualname == "Protocol.parse"
     assert "request" not in protocol.conn.parser.gi_frame.f_locals
