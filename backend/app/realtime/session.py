@@ -36,6 +36,7 @@ from app.services.unit_of_work import unit_of_work
 
 # Room ids are 64-bit: a longer run of digits names no room.
 MAX_ROOM_ID = 2**63 - 1
+_SCOPE_KEYS_NOT_KEPT = ("state", "extensions", "asgi", "subprotocols", "app")
 # Replays read from the database at once (per process). A replay is up to `ws_replay_limit`
 # messages (megabytes): a burst of resumes (a restart, or sockets opened with `since=0` on
 # purpose) reads them a few at a time, and leaves the rest of the pool to everyone else.
@@ -71,9 +72,12 @@ class RoomSockets:
         del websocket  # from here on the socket is the server's own `receive` and `send`
         if session is None:
             return
-        # The handshake's headers (the token among them) are of no further use, yet the server
-        # keeps the scope for the socket's lifetime.
+        # The handshake's headers (the token among them), and what the scope carried for the
+        # app, are of no further use, yet the server keeps the scope for the socket's lifetime
+        # (it logs the client's address and the path from it).
         scope["headers"] = []
+        for key in _SCOPE_KEYS_NOT_KEPT:
+            scope.pop(key, None)
         try:
             await session.read_until_closed()
         finally:
