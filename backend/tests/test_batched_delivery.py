@@ -148,7 +148,7 @@ async def test_a_group_over_several_rooms_keeps_the_publish_order(rig: Rig) -> N
 
 
 async def test_messages_a_resume_replayed_are_dropped_from_a_group(rig: Rig) -> None:
-    rig.conn.skip[ROOM] = 12  # the replay went up to 12
+    rig.conn.skip = {ROOM: 12}  # the replay went up to 12
     rig.conn.go_live(lambda: None)
     await rig.delivery.publish_all(stored(11, 12, 13, 14))
     await rig.delivery.publish_all(stored(15, 16))

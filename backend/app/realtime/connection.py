@@ -5,7 +5,8 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import Awaitable, Callable, MutableMapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, MutableMapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 from websockets.frames import Frame, Opcode
@@ -20,6 +21,8 @@ ASGISend = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 # long to do so, then the socket is dropped without one (the room never waits either way). A frame
 # it has not taken after this long (the outbox waiting on it) closes it as too slow.
 CLOSE_TIMEOUT = 10.0
+# A socket that did not resume skips nothing: one empty mapping for all of them.
+NO_SKIPS: Mapping[int, int] = MappingProxyType({})
 
 
 class OutFrame:
@@ -105,7 +108,7 @@ class ClientConnection:
         self._on_finished: Callable[[], None] = lambda: None
         self.close_code: int | None = None
         # Per room, the newest message a resume replayed: live copies of those are dropped.
-        self.skip: dict[int, int] = {}
+        self.skip: Mapping[int, int] = NO_SKIPS
         self.expiry_timer: asyncio.TimerHandle | None = None
 
     async def send_now(self, text: str) -> None:

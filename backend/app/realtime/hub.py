@@ -56,6 +56,9 @@ class RoomHub:
         self._sessions: dict[int, list[ClientConnection]] = {}
         self._here: dict[int, _UserHere] = {}
         self._subscribed: set[int] = set()
+        # One int object per room id for every socket's `rooms` (ids read from the database are
+        # new objects each time: 28 bytes per room per socket otherwise).
+        self._room_ids: dict[int, int] = {}
         self._subscription_lock = asyncio.Lock()
         # (user, room) memberships announced while their room's subscription is being made.
         self._pending_adds: set[tuple[int, int]] = set()
@@ -139,7 +142,7 @@ class RoomHub:
         self._unsynced.pop(conn, None)
         if conn.close_code is not None or conn.member.id not in self._users:
             return
-        conn.rooms = tuple(joined)
+        conn.rooms = tuple(self._room_ids.setdefault(room_id, room_id) for room_id in joined)
         for room_id in joined:
             self._rooms.setdefault(room_id, []).append(conn)
         here = self._here.get(conn.member.id)
@@ -361,6 +364,7 @@ class RoomHub:
                     continue
                 self._subscribed.discard(room_id)
                 self._rooms.pop(room_id, None)
+                self._room_ids.pop(room_id, None)
                 await self._broker.unsubscribe(room_id)
 
     def _spawn(self, work: Coroutine[Any, Any, None]) -> None:

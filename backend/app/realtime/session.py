@@ -274,9 +274,10 @@ class SocketSession:
         let go on the way out (a close may still wait for the peer)."""
         conn = self.conn
         if greeting.since is not None:  # live copies of what the client has, or is replayed, are dropped
-            conn.skip = dict.fromkeys(conn.rooms, greeting.since)
+            skip = dict.fromkeys(conn.rooms, greeting.since)
             for message in greeting.missed:
-                conn.skip[message.room_id] = message.id
+                skip[message.room_id] = message.id
+            conn.skip = skip
         try:
             async with asyncio.timeout(self.context.settings.ws_replay_timeout_seconds):
                 await conn.send_now(encode(greeting.hello))
