@@ -26,11 +26,9 @@ from app.realtime.presence import Member, MemoryPresence
 from app.schemas import MessageOut
 from app.server_internals import DirectSocket
 from tests.support.accounts import Account, register
-from tests.support.database import TEST_DATABASE
-from tests.support.redis_cluster import PrivateRedisCluster
 from tests.support.redis_cluster import redis_cluster_fixture as redis_cluster_fixture  # a fixture
+from tests.support.redis_cluster import redis_url_fixture as redis_url_fixture  # a fixture
 from tests.support.servers import LiveServer, ProcessFactory, SettingsFactory, two_processes_over_redis
-from tests.support.services import REDIS_URL
 from tests.support.sockets import Socket, connect, join
 
 ROOM, OTHER_ROOM = 1, 2
@@ -217,17 +215,6 @@ async def test_a_burst_stored_in_one_group_reaches_every_socket_whole_and_in_ord
     after = await client.post("/rooms/1/messages", json={"body": "after"}, headers=alice.headers)
     for socket_ in (room_socket, user_socket, sender_socket):
         assert [m["id"] for m in await socket_.messages(1)] == [after.json()["id"]]
-
-
-@pytest.fixture(params=["redis", "redis-cluster"])
-def redis_url(request: pytest.FixtureRequest) -> str:
-    """As in test_multi_instance: the machine's Redis, or a Redis Cluster of three shards."""
-    if request.param == "redis":
-        return REDIS_URL
-    if TEST_DATABASE != "postgresql":
-        pytest.skip("the cluster runs once, in the PostgreSQL pass")
-    cluster: PrivateRedisCluster = request.getfixturevalue("redis_cluster")
-    return cluster.url
 
 
 async def test_bursts_cross_redis_whole_and_in_order(

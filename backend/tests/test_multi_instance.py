@@ -5,28 +5,13 @@ import asyncio
 import subprocess
 import sys
 
-import pytest
-
 from app.server import BACKEND_DIR
 from tests.support.accounts import register
 from tests.support.api import send_message
-from tests.support.database import TEST_DATABASE
-from tests.support.redis_cluster import PrivateRedisCluster
 from tests.support.redis_cluster import redis_cluster_fixture as redis_cluster_fixture  # a fixture
+from tests.support.redis_cluster import redis_url_fixture as redis_url_fixture  # a fixture
 from tests.support.servers import ProcessFactory, SettingsFactory, two_processes_over_redis
-from tests.support.services import REDIS_URL
 from tests.support.sockets import Socket, join
-
-
-@pytest.fixture(params=["redis", "redis-cluster"])
-def redis_url(request: pytest.FixtureRequest) -> str:
-    """The REDIS_URL the processes share: the machine's Redis, or a Redis Cluster of three shards."""
-    if request.param == "redis":
-        return REDIS_URL
-    if TEST_DATABASE != "postgresql":
-        pytest.skip("the cluster runs once, in the PostgreSQL pass")
-    cluster: PrivateRedisCluster = request.getfixturevalue("redis_cluster")
-    return cluster.url
 
 
 async def test_two_server_processes_share_a_room_through_redis(

@@ -13,7 +13,9 @@ from typing import Any
 import pytest
 import redis
 
+from tests.support.database import TEST_DATABASE
 from tests.support.servers import free_port
+from tests.support.services import REDIS_URL
 
 NODES = 3
 
@@ -110,3 +112,16 @@ def redis_cluster_fixture(tmp_path_factory: pytest.TempPathFactory) -> Iterator[
         yield cluster
     finally:
         cluster.stop()
+
+
+@pytest.fixture(params=["redis", "redis-cluster"], name="redis_url")
+def redis_url_fixture(request: pytest.FixtureRequest) -> str:
+    """The REDIS_URL processes share: the machine's Redis, or a Redis Cluster of three shards
+    (in the PostgreSQL pass only). A test module that uses it imports this fixture and
+    `redis_cluster_fixture`."""
+    if request.param == "redis":
+        return REDIS_URL
+    if TEST_DATABASE != "postgresql":
+        pytest.skip("the cluster runs once, in the PostgreSQL pass")
+    cluster: PrivateRedisCluster = request.getfixturevalue("redis_cluster")
+    return cluster.url
