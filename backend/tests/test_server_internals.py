@@ -125,6 +125,7 @@ async def test_under_the_fallback_a_socket_keeps_uvicorns_own_state(
     _, conn = await _one_socket(server_factory, settings_factory, sockets)
     assert conn.request is not None and conn.response is not None
     assert type(conn.queue) is asyncio.Queue
+    assert type(conn.writable) is asyncio.Event
 
 
 async def test_the_writable_flag_holds_sends_while_cleared_and_wakes_them_when_set() -> None:

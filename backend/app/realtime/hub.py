@@ -238,8 +238,7 @@ class RoomHub:
                 conn.close(event.close_code or CloseCode.NO_ROOM, after_pending=True)
         self._pending_adds = {(user, room) for user, room in self._pending_adds if room != room_id}
         for here in self._here.values():
-            if room_id in here.rooms:
-                here.rooms = _without(here.rooms, room_id)
+            here.rooms = _without(here.rooms, room_id)
         for changes in self._unsynced.values():
             changes.append((False, room_id))
 
@@ -390,4 +389,5 @@ def _drop(index: dict[int, list[ClientConnection]], key: int, conn: ClientConnec
 
 
 def _without(rooms: tuple[int, ...], room_id: int) -> tuple[int, ...]:
-    return tuple(room for room in rooms if room != room_id)
+    """`rooms` less `room_id`; the same tuple (shared, nothing copied) when it is not there."""
+    return tuple(room for room in rooms if room != room_id) if room_id in rooms else rooms

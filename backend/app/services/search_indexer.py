@@ -4,7 +4,7 @@ off the send's path (app/search_schema.py: the watermark `search_index_state.las
 Each batch is one transaction that takes the write lock first (BEGIN IMMEDIATE), reads the
 watermark, indexes the messages above it with their current text (those not deleted) and moves
 it: a crash leaves index and watermark in step, and processes sharing the database file never
-index a message twice. It runs after each group commit (the writer's `committed` event), at
+index a message twice. It runs after group commits (the writer's `committed` event), at
 start-up (what a crash left), every second while idle (messages other processes or tools
 stored), and before every search (SearchService), so a search never misses a stored message.
 Rounds are at least GATHER_SECONDS apart: under load each indexes the messages of many commits."""
