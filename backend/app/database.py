@@ -3,6 +3,7 @@ DATABASE_URL."""
 
 import asyncio
 import logging
+import sqlite3
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -11,11 +12,13 @@ from sqlalchemy import Connection, Engine, Table, event, insert, make_url
 from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 from sqlalchemy.sql.dml import Insert
 
 from app.config import Settings
+
+log = logging.getLogger(__name__)
 
 # What an unreachable database raises: answered 503 (REST), `unavailable` or 1013 (sockets).
 DATABASE_DOWN = (DBAPIError, OSError, ConnectionError, TimeoutError)
@@ -93,34 +96,84 @@ T = TypeVar("T")
 class Transactions:
     """Runs a plain function over a Connection in one transaction: the message writer's unit.
 
-    SQLite: on a connection of its own, in a thread of its own, so a whole group commit is one
-    hand-off to that thread; through aiosqlite every statement, fetch and commit is one (about
-    ten per group, each a thread switch on a busy core). PostgreSQL and MariaDB: on the async
-    engine (`run_sync`), where asyncpg and asyncmy need no thread."""
+    SQLite: on the event loop's own thread, on a connection that never waits for the write lock
+    inside SQLite (busy_timeout 0): a group commit is a few index lookups and appends to the WAL
+    (no fsync with synchronous=NORMAL), cheaper than the two thread switches of handing it to a
+    thread. When the lock is taken (the search indexer's batch, a REST write, another process),
+    the group is rolled back and tried again after a short asyncio sleep (LOCK_POLL_SECONDS, for
+    up to LOCK_WAIT_SECONDS), so the loop serves everyone else meanwhile; SQLite's own busy
+    handler would block the thread, and sleeps up to 100 ms past the lock's release. A thread
+    writes the WAL back into the database file (a checkpoint, which does fsync) before a group, at
+    most every CHECKPOINT_SECONDS; the loop's connection never checkpoints. PostgreSQL and
+    MariaDB: on the async engine (`run_sync`), where asyncpg and asyncmy need no thread."""
+
+    CHECKPOINT_SECONDS = 1.0
+    LOCK_POLL_SECONDS = (0.0005, 0.001, 0.002)  # then the last, again and again
+    LOCK_WAIT_SECONDS = 30.0  # as the other connections' busy_timeout
 
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
-        self._sync: Engine | None = None
+        self._on_loop: Engine | None = None
+        self._checkpoints: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
+        self._checkpointed_at = 0.0
         if engine.dialect.name == "sqlite":
             url = make_url(engine.url).set(drivername="sqlite")
-            self._sync = create_sync_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
-            event.listen(self._sync, "connect", _sqlite_pragmas)
-            self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-writer")
+            self._on_loop = create_sync_engine(url, connect_args={"check_same_thread": False})
+            event.listen(self._on_loop, "connect", _sqlite_pragmas)
+            event.listen(self._on_loop, "connect", _never_wait_nor_checkpoint)
+            self._checkpoints = create_sync_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+            event.listen(self._checkpoints, "connect", _sqlite_pragmas)
+            self._thread = ThreadPoolExecutor(1, thread_name_prefix="sqlite-checkpoint")
 
     async def run(self, work: Callable[[Connection], T]) -> T:
-        if self._sync is None or self._thread is None:
+        if self._on_loop is None:
             async with self._engine.begin() as connection:
                 return await connection.run_sync(work)
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self._run_here, self._sync, work)
+        loop = asyncio.get_running_loop()
+        if loop.time() - self._checkpointed_at >= self.CHECKPOINT_SECONDS:
+            await self._write_back(loop)
+        deadline = loop.time() + self.LOCK_WAIT_SECONDS
+        polls = iter(self.LOCK_POLL_SECONDS)
+        while True:
+            try:
+                with self._on_loop.begin() as connection:
+                    return work(connection)
+            except OperationalError as exc:  # rolled back: the whole group again
+                if not _is_busy(exc) or loop.time() > deadline:
+                    raise
+            await asyncio.sleep(next(polls, self.LOCK_POLL_SECONDS[-1]))
 
-    @staticmethod
-    def _run_here(engine: Engine, work: Callable[[Connection], T]) -> T:
-        with engine.begin() as connection:
-            return work(connection)
+    async def _write_back(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Between two groups, never beside one: a checkpoint only restarts the WAL (instead of
+        letting it grow) when it has copied every frame before the next write begins."""
+        self._checkpointed_at = loop.time()
+        try:
+            await loop.run_in_executor(self._thread, self._checkpoint)
+        except DATABASE_DOWN as exc:
+            log.warning("WAL checkpoint failed, will retry: %s", exc)
+
+    def _checkpoint(self) -> None:
+        assert self._checkpoints is not None
+        with self._checkpoints.connect() as connection:
+            # PASSIVE: copies what no reader still needs, and never waits for (or blocks) anyone.
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     def close(self) -> None:
         if self._thread is not None:
             self._thread.shutdown(wait=True)
-        if self._sync is not None:
-            self._sync.dispose()
+        for engine in (self._on_loop, self._checkpoints):
+            if engine is not None:
+                engine.dispose()
+
+
+def _never_wait_nor_checkpoint(dbapi_connection: Any, _record: Any) -> None:
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    dbapi_connection.execute("PRAGMA wal_autocheckpoint=0")
+
+
+def _is_busy(exc: OperationalError) -> bool:
+    """SQLITE_BUSY and its extended codes (BUSY_SNAPSHOT, BUSY_RECOVERY): another connection
+    holds the lock, or committed since this transaction's snapshot was taken."""
+    code = getattr(exc.orig, "sqlite_errorcode", None)
+    return code is not None and code & 0xFF == sqlite3.SQLITE_BUSY

@@ -19,6 +19,7 @@ import asyncio
 import contextlib
 import json
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,9 @@ class ChatClient:
     # New sends wait for every client to have resumed: a fast client could otherwise send all it
     # has while a slow one replays, and leave the kill nothing in flight to interrupt.
     go: asyncio.Event = field(default_factory=asyncio.Event)
+    # Called after each send and acknowledgement: the kill point is watched at every change, not
+    # polled (a client may get the acknowledgements of all it has left in one read).
+    changed: Callable[[], None] = lambda: None
 
     @property
     def name(self) -> str:
@@ -83,6 +87,7 @@ class ChatClient:
         if message["sender"]["username"] == self.name and client_id in self.sent and client_id not in self.acked:
             self.acked[client_id] = message["id"]
             self.acked_by_replay += replaying
+            self.changed()
         self.progress.set()
 
     async def connect(self, server: ServerProcess) -> ClientConnection:
@@ -154,6 +159,7 @@ class ChatClient:
                 if client_id is None:
                     break
                 await socket.send(self.frame(client_id))
+                self.changed()
             while self.unacked():
                 await self.wait_for_progress()
         except ConnectionClosed:
@@ -163,6 +169,25 @@ class ChatClient:
             await socket.close()
             if reader is not None:
                 await reader
+
+
+async def _kill_when(steady: list[ChatClient], target: int, server: ServerProcess) -> None:
+    """SIGKILLs the server at the first moment the steady clients have `target` acknowledgements
+    between them and sends in flight, checked at every send and acknowledgement: a fast server
+    would answer all a round has left between two looks of a polling loop."""
+    killed = asyncio.Event()
+
+    def check() -> None:
+        if not killed.is_set() and sum(len(c.acked) for c in steady) >= target and any(c.unacked() for c in steady):
+            server.kill()
+            killed.set()
+
+    for client in steady:
+        client.changed = check
+    check()
+    await killed.wait()
+    for client in steady:
+        client.changed = lambda: None
 
 
 async def _count(http: httpx.AsyncClient, account: Account, senders: set[str]) -> int:
@@ -200,12 +225,10 @@ async def test_sigkill_mid_stream_loses_nothing_acknowledged_and_retries_store_n
                             await asyncio.sleep(0.01)
                 for client in clients:
                     client.go.set()
-                # Kill once the clients are well into this round, with sends in flight.
-                target = (crash + 1) * CLIENTS * MESSAGES // (CRASHES + 2)
-                while sum(len(c.acked) for c in steady) < target or not any(c.unacked() for c in steady):
-                    await asyncio.sleep(0)
-            await asyncio.sleep(random.uniform(0, 0.02))  # anywhere in the group-commit cycle
-            server.kill()
+                # Kill once the clients are well into this round, with sends in flight, a few
+                # acknowledgements (at random) past the mark: anywhere in the group-commit cycle.
+                target = (crash + 1) * CLIENTS * MESSAGES // (CRASHES + 2) + random.randint(0, 2 * WINDOW)
+                await _kill_when(steady, target, server)
         else:
             for client in clients:
                 client.go.set()

@@ -12,6 +12,7 @@ Rounds are at least GATHER_SECONDS apart: under load each indexes the messages o
 import asyncio
 import contextlib
 import logging
+import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
@@ -22,7 +23,10 @@ from sqlalchemy.pool import StaticPool
 
 log = logging.getLogger(__name__)
 
-BATCH = 2000  # messages per transaction: bounds how long the write lock is held (about 0.2 s)
+BATCH = 500  # messages per transaction: bounds how long the write lock is held (a few ms)
+# Between two batches the lock is free this long: the message writer, which polls for it every
+# few milliseconds rather than wait inside SQLite (app/database.py Transactions), gets it then.
+BETWEEN_BATCHES_SECONDS = 0.005
 IDLE_SECONDS = 1.0  # how often an idle process looks for messages it was not told of
 # After a round, messages gather this long before the next: one batch (one transaction, one new
 # FTS segment) per interval rather than per group commit, which under load cost the indexer about
@@ -116,6 +120,8 @@ class SearchIndexer:
                     return 0  # nobody has committed anything since nothing was pending
                 # Read-only first (no lock): most commits since are not messages (reactions, reads).
                 while connection.execute(_PENDING).scalar_one():
+                    if covered:
+                        time.sleep(BETWEEN_BATCHES_SECONDS)  # in the indexer's thread
                     connection.exec_driver_sql("BEGIN IMMEDIATE")
                     count = index_batch(connection, self._batch)
                     connection.commit()
