@@ -6,11 +6,13 @@ message is published (and each sender answered) only after its group is committe
 import asyncio
 import contextlib
 import logging
+import sqlite3
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any, cast
 
 from sqlalchemy import Connection, Table, and_, or_, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql import insert
 
 from app.database import DATABASE_DOWN, Transactions
@@ -217,12 +219,9 @@ def _store(connection: Connection, group: list[_Pending], look_up_retries: bool 
             }
             for p in new
         ]
-        # Core, not the ORM. A room deleted meanwhile fails its foreign key, and
-        # MessageWriter._commit stores the group one by one to find it.
-        table = Message.__table__
-        assert isinstance(table, Table)
-        inserted = connection.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
-        stored = list(zip(new, inserted.scalars().all(), strict=True))
+        # A room deleted meanwhile fails its foreign key, and MessageWriter._commit stores the
+        # group one by one to find it.
+        stored = list(zip(new, _insert_messages(connection, rows), strict=True))
         named = _mentions(connection, stored)
         _attach(connection, stored)
         for pending, message_id in stored:
@@ -250,6 +249,48 @@ def _store(connection: Connection, group: list[_Pending], look_up_retries: bool 
                 assert isinstance(duplicate, Sent)
                 results[id(pending)] = Sent(duplicate.message, False)
     return results
+
+
+_MESSAGES = cast(Table, Message.__table__)
+_SQLITE_COLUMNS = (
+    "room_id",
+    "sender_id",
+    "body",
+    "client_id",
+    "created_at",
+    "deleted",
+    "reply_to_id",
+    "mentions_everyone",
+)
+_SQLITE_INSERT = (
+    "INSERT INTO messages (room_id, sender_id, body, client_id, created_at, deleted, reply_to_id, mentions_everyone) "
+    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+)
+
+
+def _insert_messages(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Inserts the rows; their ids, in order."""
+    if connection.dialect.name != "sqlite":  # Core, not the ORM: one INSERT ... RETURNING
+        returning = insert(_MESSAGES).returning(_MESSAGES.c.id, sort_by_parameter_order=True)
+        return list(connection.execute(returning, rows).scalars())
+    # SQLite: one prepared INSERT per row on the driver's own connection, in the transaction
+    # SQLAlchemy began (the id is the cursor's lastrowid). SQLAlchemy's INSERT ... RETURNING for
+    # a group cost about 70 µs more per group, and 10 more per message, than SQLite's own work.
+    bind = {name: _MESSAGES.c[name].type.bind_processor(connection.dialect) for name in _SQLITE_COLUMNS}
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    cursor = driver.cursor()
+    ids = []
+    try:
+        for row in rows:
+            values = [row[name] if (process := bind[name]) is None else process(row[name]) for name in _SQLITE_COLUMNS]
+            cursor.execute(_SQLITE_INSERT, values)
+            ids.append(cursor.lastrowid)
+    except sqlite3.Error as exc:  # as SQLAlchemy raises it: IntegrityError, OperationalError (busy)...
+        raise DBAPIError.instance(_SQLITE_INSERT, None, exc, sqlite3.Error) from exc
+    finally:
+        cursor.close()
+    return ids
 
 
 def _replies(connection: Connection, group: list[_Pending]) -> dict[int, tuple[int, ReplyOut]]:
