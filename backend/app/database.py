@@ -114,6 +114,7 @@ class Transactions:
     def __init__(self, engine: AsyncEngine) -> None:
         self._engine = engine
         self._on_loop: Engine | None = None
+        self._connection: Connection | None = None  # the loop's, kept: no pool check-out per group
         self._checkpoints: Engine | None = None
         self._thread: ThreadPoolExecutor | None = None
         self._checkpointed_at = 0.0
@@ -136,13 +137,19 @@ class Transactions:
         deadline = loop.time() + self.LOCK_WAIT_SECONDS
         polls = iter(self.LOCK_POLL_SECONDS)
         while True:
+            kept = self._loop_connection(self._on_loop)
             try:
-                with self._on_loop.begin() as connection:
-                    return work(connection)
+                with kept.begin():
+                    return work(kept)
             except OperationalError as exc:  # rolled back: the whole group again
                 if not _is_busy(exc) or loop.time() > deadline:
                     raise
             await asyncio.sleep(next(polls, self.LOCK_POLL_SECONDS[-1]))
+
+    def _loop_connection(self, engine: Engine) -> Connection:
+        if self._connection is None or self._connection.invalidated:
+            self._connection = engine.connect()
+        return self._connection
 
     async def _write_back(self, loop: asyncio.AbstractEventLoop) -> None:
         """Between two groups, never beside one: a checkpoint only restarts the WAL (instead of
@@ -160,6 +167,8 @@ class Transactions:
             connection.exec_driver_sql("PRAGMA wal_checkpoint(PASSIVE)")
 
     def close(self) -> None:
+        if self._connection is not None:
+            self._connection.close()
         if self._thread is not None:
             self._thread.shutdown(wait=True)
         for engine in (self._on_loop, self._checkpoints):
