@@ -1,5 +1,6 @@
 """Messages over HTTP: history pages, the latest across rooms, sending, editing, deleting."""
 
+import asyncio
 from typing import Any
 
 import httpx
@@ -7,6 +8,7 @@ import pytest
 
 from app.errors import NotFound
 from app.realtime.presence import Member
+from app.services.message_writer import MessageWriter
 from tests.support.accounts import Account, register
 from tests.support.api import create_room, history, send_message
 from tests.support.servers import LiveServer, ServerFactory, SettingsFactory
@@ -192,3 +194,21 @@ async def test_a_send_to_a_room_deleted_meanwhile_fails_alone(server: LiveServer
     with pytest.raises(NotFound):
         await doomed
     assert (await fine).message.body == "still here"
+
+
+async def test_under_load_sends_gather_into_one_group_commit(
+    server: LiveServer, alice: Account, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A group starts at least GATHER_SECONDS after the one before: the sends submitted meanwhile,
+    one loop turn apart, are stored together (one transaction: one `created_at` for all)."""
+    monkeypatch.setattr(MessageWriter, "GATHER_SECONDS", 2.0)  # a bound for a loaded machine
+    sender = Member(alice.id, "alice")
+    messages = server.context.messages
+    await (await messages.send(1, sender, "first", None))  # a group has just begun
+    later = []
+    for number in range(3):
+        later.append(await messages.send(1, sender, f"later {number}", None))
+        await asyncio.sleep(0)  # the writer's turn: without the gather it would write this one alone
+    stored = [(await future).message for future in later]
+    assert len({message.created_at for message in stored}) == 1
+    assert [message.body for message in stored] == ["later 0", "later 1", "later 2"]

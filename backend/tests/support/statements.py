@@ -13,8 +13,9 @@ def recorded_statements() -> Iterator[list[str]]:
     with its whitespace collapsed.
 
     Every engine, not only the server's main one: the message writer runs its group commits on
-    an engine of its own on SQLite (a connection in a thread of its own), and what it runs counts
-    too. Nothing else of the test runs SQL inside the block, so these are the test's servers'."""
+    an engine of its own on SQLite, and what it runs counts too (except its INSERT of the messages
+    themselves, which it runs with the driver's own cursor). Nothing else of the test runs SQL
+    inside the block, so these are the test's servers'."""
     statements: list[str] = []
 
     def record(_conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
