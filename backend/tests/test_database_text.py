@@ -3,11 +3,16 @@
 'a' = 'A' and one emoji equal to another), and times to the microsecond."""
 
 import datetime as dt
+import re
+import sqlite3
 
 import httpx
+import pytest
 
+from app.config import Settings
 from tests.support.accounts import Account
 from tests.support.api import create_room, history, react, send_message
+from tests.support.database import TEST_DATABASE
 
 TEXTS = [
     "私は東京に住んでいます",  # Japanese
@@ -52,3 +57,18 @@ async def test_times_keep_their_microseconds(client: httpx.AsyncClient, alice: A
     assert [m["created_at"] for m in stored] == [m["created_at"] for m in sent]
     times = [dt.datetime.fromisoformat(m["created_at"]) for m in stored]
     assert any(time.microsecond for time in times)  # all three on a whole second: one chance in 10^18
+
+
+@pytest.mark.skipif(TEST_DATABASE != "sqlite", reason="SQLite keeps times as text")
+async def test_sqlite_keeps_a_messages_time_as_every_other_time(
+    client: httpx.AsyncClient, alice: Account, settings: Settings
+) -> None:
+    """The message writer inserts with the driver's own cursor: its times must be the text
+    SQLAlchemy writes everywhere else (no offset), or comparing them as text would go wrong."""
+    await send_message(client, alice, "what time is it")
+    with sqlite3.connect(settings.data_dir / "chat.db") as database:
+        (message_time,) = database.execute("SELECT created_at FROM messages").fetchone()
+        (user_time,) = database.execute("SELECT created_at FROM users WHERE id = ?", (alice.id,)).fetchone()
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\.\d{6}"
+    assert re.fullmatch(stamp, user_time), user_time
+    assert re.fullmatch(stamp, message_time), message_time

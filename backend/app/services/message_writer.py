@@ -285,7 +285,9 @@ def _insert_messages(connection: Connection, rows: list[dict[str, Any]]) -> list
     # SQLite: one prepared INSERT per row on the driver's own connection, in the transaction
     # SQLAlchemy began (the id is the cursor's lastrowid). SQLAlchemy's INSERT ... RETURNING for
     # a group cost about 70 µs more per group, and 10 more per message, than SQLite's own work.
-    bind = {name: _MESSAGES.c[name].type.bind_processor(connection.dialect) for name in _SQLITE_COLUMNS}
+    # Each value as SQLAlchemy writes it (the dialect's own type: a timestamp as its text, no offset).
+    dialect = connection.dialect
+    bind = {name: _MESSAGES.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _SQLITE_COLUMNS}
     driver = connection.connection.driver_connection
     assert driver is not None
     cursor = driver.cursor()
