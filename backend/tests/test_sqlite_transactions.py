@@ -30,8 +30,10 @@ async def transactions(tmp_path: Path) -> AsyncIterator[Transactions]:
     await engine.dispose()
 
 
-def database_file(transactions: Transactions) -> str:
-    return str(transactions._engine.url.database)
+@pytest.fixture
+def database(tmp_path: Path) -> Path:
+    """The file `transactions` writes (server_settings: the data folder's chat.db)."""
+    return tmp_path / "chat.db"
 
 
 class NoteAdded:
@@ -50,20 +52,20 @@ class NoteAdded:
         )
 
 
-def notes(transactions: Transactions) -> int:
-    with sqlite3.connect(database_file(transactions)) as reader:
+def notes(database: Path) -> int:
+    with sqlite3.connect(database) as reader:
         return int(reader.execute("SELECT count(*) FROM notes").fetchone()[0])
 
 
-async def test_a_group_runs_on_the_loops_thread(transactions: Transactions) -> None:
+async def test_a_group_runs_on_the_loops_thread(transactions: Transactions, database: Path) -> None:
     work = NoteAdded(b"hello")
     assert await transactions.run(work) == 1
     assert work.thread == threading.get_ident()
-    assert notes(transactions) == 1
+    assert notes(database) == 1
 
 
-async def test_a_group_waits_for_a_held_lock_while_the_loop_goes_on(transactions: Transactions) -> None:
-    holder = sqlite3.connect(database_file(transactions), isolation_level=None)
+async def test_a_group_waits_for_a_held_lock_while_the_loop_goes_on(transactions: Transactions, database: Path) -> None:
+    holder = sqlite3.connect(database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")  # another connection (a REST write, another process) writes
     work = NoteAdded(b"waits")
     run = asyncio.create_task(transactions.run(work))
@@ -71,19 +73,19 @@ async def test_a_group_waits_for_a_held_lock_while_the_loop_goes_on(transactions
     while work.attempts < 3:
         await asyncio.sleep(0.01)
     assert not run.done()
-    assert notes(transactions) == 0
+    assert notes(database) == 0
     holder.execute("COMMIT")
     holder.close()
     assert await run == 1
     assert work.thread == threading.get_ident()
-    assert notes(transactions) == 1
+    assert notes(database) == 1
 
 
 async def test_a_lock_held_too_long_fails_the_group(
-    transactions: Transactions, monkeypatch: pytest.MonkeyPatch
+    transactions: Transactions, database: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr(Transactions, "LOCK_WAIT_SECONDS", 0.05)
-    holder = sqlite3.connect(database_file(transactions), isolation_level=None)
+    holder = sqlite3.connect(database, isolation_level=None)
     holder.execute("BEGIN IMMEDIATE")
     try:
         with pytest.raises(OperationalError, match="locked"):
@@ -91,21 +93,21 @@ async def test_a_lock_held_too_long_fails_the_group(
     finally:
         holder.execute("ROLLBACK")
         holder.close()
-    assert notes(transactions) == 0
+    assert notes(database) == 0
 
 
-async def test_the_wal_is_written_back_by_the_writers_thread(
-    transactions: Transactions, monkeypatch: pytest.MonkeyPatch
+async def test_the_wal_is_written_back_by_a_thread_between_groups(
+    transactions: Transactions, database: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The loop's connection never checkpoints (wal_autocheckpoint 0): without the writer's own
     checkpoints, or with checkpoints running beside the writes (never done with the newest
     frames), the WAL would hold everything ever written. 40 MB go through it here."""
     monkeypatch.setattr(Transactions, "CHECKPOINT_SECONDS", 0.0)
-    wal = Path(database_file(transactions) + "-wal")
+    wal = database.with_name("chat.db-wal")
     largest = 0
     for _ in range(2000):
         await transactions.run(NoteAdded(b"x" * 20_000))
         await asyncio.sleep(0)  # the checkpoint's thread gets its turn (a real writer awaits its sockets)
         largest = max(largest, wal.stat().st_size)
-    assert notes(transactions) == 2000
+    assert notes(database) == 2000
     assert largest < 10_000_000

@@ -8,10 +8,10 @@ import contextlib
 import logging
 import sqlite3
 from dataclasses import dataclass, field
-from functools import partial
+from functools import lru_cache, partial
 from typing import Any, cast
 
-from sqlalchemy import Connection, Table, and_, or_, update
+from sqlalchemy import Connection, Dialect, Table, and_, or_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql import insert
 
@@ -261,7 +261,8 @@ def _store(connection: Connection, group: list[_Pending], look_up_retries: bool 
 
 
 _MESSAGES = cast(Table, Message.__table__)
-_SQLITE_COLUMNS = (
+# The columns a new message sets (the rows `_store` makes).
+_NEW_MESSAGE_COLUMNS = (
     "room_id",
     "sender_id",
     "body",
@@ -271,10 +272,16 @@ _SQLITE_COLUMNS = (
     "reply_to_id",
     "mentions_everyone",
 )
-_SQLITE_INSERT = (
-    "INSERT INTO messages (room_id, sender_id, body, client_id, created_at, deleted, reply_to_id, mentions_everyone) "
-    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
-)
+
+
+@lru_cache(maxsize=4)  # one dialect per engine: a handful in a test process
+def _sqlite_insert(dialect: Dialect) -> tuple[str, list[tuple[str, Any]]]:
+    """One new message's INSERT as SQLAlchemy compiles it for this dialect, and each placeholder's
+    column with its bind processor (a timestamp becomes the text SQLAlchemy writes everywhere else)."""
+    compiled = insert(_MESSAGES).compile(dialect=dialect, column_keys=list(_NEW_MESSAGE_COLUMNS))
+    assert compiled.positiontup is not None
+    types = {name: _MESSAGES.c[name].type.dialect_impl(dialect) for name in compiled.positiontup}
+    return str(compiled), [(name, type_.bind_processor(dialect)) for name, type_ in types.items()]
 
 
 def _insert_messages(connection: Connection, rows: list[dict[str, Any]]) -> list[int]:
@@ -285,20 +292,17 @@ def _insert_messages(connection: Connection, rows: list[dict[str, Any]]) -> list
     # SQLite: one prepared INSERT per row on the driver's own connection, in the transaction
     # SQLAlchemy began (the id is the cursor's lastrowid). SQLAlchemy's INSERT ... RETURNING for
     # a group cost about 70 µs more per group, and 10 more per message, than SQLite's own work.
-    # Each value as SQLAlchemy writes it (the dialect's own type: a timestamp as its text, no offset).
-    dialect = connection.dialect
-    bind = {name: _MESSAGES.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in _SQLITE_COLUMNS}
+    sql, columns = _sqlite_insert(connection.dialect)
     driver = connection.connection.driver_connection
     assert driver is not None
     cursor = driver.cursor()
     ids = []
     try:
         for row in rows:
-            values = [row[name] if (process := bind[name]) is None else process(row[name]) for name in _SQLITE_COLUMNS]
-            cursor.execute(_SQLITE_INSERT, values)
+            cursor.execute(sql, [row[name] if process is None else process(row[name]) for name, process in columns])
             ids.append(cursor.lastrowid)
     except sqlite3.Error as exc:  # as SQLAlchemy raises it: IntegrityError, OperationalError (busy)...
-        raise DBAPIError.instance(_SQLITE_INSERT, None, exc, sqlite3.Error) from exc
+        raise DBAPIError.instance(sql, None, exc, sqlite3.Error) from exc
     finally:
         cursor.close()
     return ids
