@@ -1,7 +1,6 @@
 """Everything a running server holds: settings, database, broker, hub and the services on them."""
 
 import asyncio
-import contextlib
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -11,6 +10,7 @@ from typing import Literal
 from sqlalchemy import select, text
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from app.cancellation import cancel_and_wait
 from app.config import Settings
 from app.database import Transactions, create_engine, create_session_factory
 from app.errors import Conflict
@@ -156,10 +156,7 @@ class AppContext:
             await asyncio.sleep(SWEEP_SECONDS)
 
     async def stop(self) -> None:
-        if self._sweeper is not None:
-            self._sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._sweeper
+        await cancel_and_wait(self._sweeper)
         await self.hub.stop()
         await self.messages.writer.stop()
         if self.search_indexer is not None:
@@ -175,7 +172,8 @@ class AppContext:
                 await connection.execute(text("SELECT 1"))
 
         try:
-            await asyncio.wait_for(probe(), timeout=2)
+            async with asyncio.timeout(2):
+                await probe()
             database: Literal["ok", "unavailable"] = "ok"
         except Exception:  # any failure to answer is "not ready"
             database = "unavailable"

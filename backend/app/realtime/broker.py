@@ -16,6 +16,7 @@ from redis.asyncio import Redis
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
+from app.cancellation import cancel_and_wait
 from app.realtime.event import Event as Event
 from app.realtime.event import EventHandler as EventHandler
 from app.realtime.event import EventKind as EventKind
@@ -87,13 +88,11 @@ class RedisBroker(Broker):
         await super().start(handler)
         self._listener = asyncio.create_task(self._listen(), name="redis-broker")
         # Start only once Redis answers: a process that cannot reach it should say so at start.
-        await asyncio.wait_for(self._connected.wait(), timeout=10)
+        async with asyncio.timeout(10):
+            await self._connected.wait()
 
     async def stop(self) -> None:
-        if self._listener:
-            self._listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._listener
+        await cancel_and_wait(self._listener)
         await self._close_subscriptions()
         with contextlib.suppress(TimeoutError):
             async with asyncio.timeout(self.CLOSE_SECONDS):

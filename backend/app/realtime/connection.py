@@ -218,7 +218,8 @@ class ClientConnection:
                             self._outbox = None
             if self.close_code is not None:
                 with contextlib.suppress(Exception):  # the peer may be gone already
-                    await asyncio.wait_for(send({"type": "websocket.close", "code": self.close_code}), CLOSE_TIMEOUT)
+                    async with asyncio.timeout(CLOSE_TIMEOUT):
+                        await send({"type": "websocket.close", "code": self.close_code})
                 self._on_finished()
         except Exception:  # the peer went away mid-send: the reader sees the disconnect
             self.close_code = self.close_code or 1006

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Collection, Coroutine
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
+from app.cancellation import cancel_and_wait
 from app.realtime.broker import Broker, Event
 from app.realtime.connection import ClientConnection, FrameRun, OutFrame
 from app.realtime.frames import CloseCode, Presence, RoomRemoved, encode
@@ -78,10 +79,7 @@ class RoomHub:
         self._heartbeat_task = asyncio.create_task(self._beat(), name="hub-heartbeat")
 
     async def stop(self) -> None:
-        tasks = [*self._tasks, *([self._heartbeat_task] if self._heartbeat_task else [])]
-        for task in tasks:
-            task.cancel()
-        await asyncio.gather(*tasks, return_exceptions=True)
+        await cancel_and_wait(*self._tasks, self._heartbeat_task)
         for conns in list(self._users.values()):
             for conn in list(conns):
                 conn.close(CloseCode.SERVICE_RESTART)  # clients reconnect and resume

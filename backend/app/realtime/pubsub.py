@@ -29,6 +29,7 @@ from redis.asyncio.connection import SSLConnection
 from redis.asyncio.retry import Retry
 from redis.backoff import NoBackoff
 
+from app.cancellation import cancel_and_wait
 from app.realtime.event import Event, EventHandler
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,8 @@ class Subscriber:
                 await self.pubsub.subscribe(*new)
             if self._reader is None:  # there is nothing to read before the first subscription
                 self._reader = asyncio.create_task(self._read(), name="redis-subscriber")
-            await asyncio.wait_for(asyncio.gather(*waiters), timeout=CONFIRM_SECONDS)
+            async with asyncio.timeout(CONFIRM_SECONDS):
+                await asyncio.gather(*waiters)
         finally:
             for channel in new:
                 self._confirmations.pop(channel, None)
@@ -117,7 +119,8 @@ class Subscriber:
         waiter = self._pongs[token] = asyncio.get_running_loop().create_future()
         try:
             await self.pubsub.ping(token)
-            await asyncio.wait_for(waiter, timeout=CONFIRM_SECONDS)
+            async with asyncio.timeout(CONFIRM_SECONDS):
+                await waiter
         finally:
             self._pongs.pop(token, None)
 
@@ -150,10 +153,7 @@ class Subscriber:
                 self._failed.set_exception(exc)
 
     async def close(self) -> None:
-        if self._reader is not None:
-            self._reader.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._reader
+        await cancel_and_wait(self._reader)
         with contextlib.suppress(Exception):
             await self.pubsub.aclose()  # type: ignore[no-untyped-call]
 
@@ -337,6 +337,4 @@ class InOrder:
         return list(heapq.merge(*parts, key=lambda item: item[0]))
 
     async def stop(self) -> None:
-        self._task.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await self._task
+        await cancel_and_wait(self._task)

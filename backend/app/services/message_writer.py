@@ -4,7 +4,6 @@ One transaction per burst instead of one per message, and still commit before de
 message is published (and each sender answered) only after its group is committed."""
 
 import asyncio
-import contextlib
 import logging
 import sqlite3
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from sqlalchemy import Connection, Dialect, Table, and_, or_, update
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql import insert
 
+from app.cancellation import cancel_and_wait
 from app.database import DATABASE_DOWN, Transactions
 from app.errors import AppError, NotFound, Unavailable
 from app.events import EventSink, MessageStored
@@ -82,10 +82,7 @@ class MessageWriter:
         self._task = asyncio.create_task(self._run(), name="message-writer")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        await cancel_and_wait(self._task)
         for pending in self._queue:
             _settle(pending.future, Unavailable("server is shutting down"))
         self._transactions.close()

@@ -21,6 +21,8 @@ from sqlalchemy import create_engine as create_sync_engine
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.pool import StaticPool
 
+from app.cancellation import cancel_and_wait
+
 log = logging.getLogger(__name__)
 
 BATCH = 500  # messages per transaction: bounds how long the write lock is held (a few ms)
@@ -85,11 +87,8 @@ class SearchIndexer:
 
     async def pause(self) -> None:
         """Stops the loop: messages stay unindexed until `start`, or a search (`catch_up`)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def stop(self) -> None:
         await self.pause()
@@ -109,7 +108,8 @@ class SearchIndexer:
                 log.warning("search indexing failed, will retry: %s", exc)
             await asyncio.sleep(GATHER_SECONDS)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._committed.wait(), IDLE_SECONDS)
+                async with asyncio.timeout(IDLE_SECONDS):
+                    await self._committed.wait()
 
     def _catch_up(self) -> int:
         covered = 0

@@ -103,8 +103,15 @@ class LiveServer(OnLoopback):
 
     async def stop(self) -> None:
         self.server.should_exit = True
-        await asyncio.wait_for(self.ticking, timeout=15)
-        await asyncio.wait_for(self.server.shutdown(sockets=[self.listener]), timeout=15)
+        try:
+            await asyncio.wait_for(self.ticking, timeout=15)
+            await asyncio.wait_for(self.server.shutdown(sockets=[self.listener]), timeout=15)
+        except TimeoutError:
+            # Where the shutdown is stuck (the lifespan runs in a task of its own, still waiting):
+            # in the test's report, since a hang seen once in CI may not come back on demand.
+            for task in asyncio.all_tasks():
+                task.print_stack(limit=30, file=sys.stderr)
+            raise
 
 
 async def start_server(settings: Settings) -> LiveServer:
