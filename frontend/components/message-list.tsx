@@ -319,6 +319,7 @@ export function MessageList({
         className="message-list"
         role="log"
         aria-label="Messages"
+        aria-busy={!list.loaded}
         // With messages, the tab stop is one of them (roving focus); without, the log itself.
         tabIndex={keys.length > 0 ? -1 : 0}
         onScroll={onScroll}

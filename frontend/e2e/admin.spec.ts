@@ -171,6 +171,45 @@ test("an admin deletes a room after confirming, and the audit log keeps its name
   await expect(page.getByRole("tab", { name: "Audit log" })).toHaveAttribute("aria-selected", "true");
 });
 
+test("a search answered after a deletion does not bring the deleted room back", async ({ page }) => {
+  await logIn(page, ADMIN.username, ADMIN.password);
+  await expect(page).toHaveURL(/\/chat\/$/);
+  const roomName = uniqueName("raced");
+  await createRoom(page, roomName);
+  await page.getByRole("link", { name: "Admin" }).click();
+  await page.getByRole("tab", { name: "Rooms" }).click();
+  await page.getByLabel("Search rooms").fill(roomName);
+  const rowHeader = page.getByRole("rowheader", { name: roomName });
+  await expect(rowHeader).toHaveCount(1);
+
+  // The next search is read by the server at once but answered only after the deletion is.
+  const shorter = roomName.slice(0, -1);
+  let deletionAnswered!: () => void;
+  const deleted = new Promise<void>((resolve) => (deletionAnswered = resolve));
+  let searchRead!: () => void;
+  const read = new Promise<void>((resolve) => (searchRead = resolve));
+  await page.route(
+    (url) => url.pathname.endsWith("/api/v1/admin/rooms") && url.searchParams.get("q") === shorter,
+    async (route) => {
+      const response = await route.fetch();
+      searchRead();
+      await deleted;
+      await route.fulfill({ response });
+    },
+  );
+  await page.getByLabel("Search rooms").fill(shorter);
+  await read;
+  const deletion = page.waitForResponse((res) => res.request().method() === "DELETE" && res.url().includes("/admin/rooms/"));
+  await page.getByRole("button", { name: `Delete room ${roomName}` }).click();
+  await page.getByRole("dialog", { name: `Delete ${roomName}?` }).getByRole("button", { name: `Delete ${roomName}` }).click();
+  expect((await deletion).status()).toBe(204);
+  await expect(rowHeader).toHaveCount(0);
+  deletionAnswered();
+  // The held answer (the room still there) has arrived: the list is ready, and the room stays gone.
+  await expect(page.getByText("No room matches that search.")).toBeVisible();
+  await expect(rowHeader).toHaveCount(0);
+});
+
 test("on a phone the admin tables become stacked rows: no sideways scrolling", async ({ browser }) => {
   const phone = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
   await openAdmin(phone, "Users");

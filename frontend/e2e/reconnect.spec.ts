@@ -46,6 +46,8 @@ test("a message written while the server is down counts down its retries and goe
   await signUp(page, uniqueName("patient"));
   const badge = page.getByRole("status").and(page.locator("[data-status]"));
   await expect(badge).toHaveText("Connected");
+  // The room has loaded (the socket may connect before its first page has come).
+  await expect(messages(page)).toHaveAttribute("aria-busy", "false");
 
   await backend.kill("SIGKILL");
   await expect(badge).toHaveText(/Reconnecting|Offline/);

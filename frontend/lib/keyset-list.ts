@@ -1,7 +1,8 @@
 // A searchable list read page by page with a keyset cursor (`after` = the last id seen), as the
 // admin pages read users and rooms: typing starts a new search (after a short pause), "Load more"
 // appends the next page, and an answer that comes back after a newer request was made is
-// dropped, so the list always shows the latest search.
+// dropped, so the list always shows the latest search. A row changed or deleted here while a
+// request is out stays as changed: that request's answer may have been read before the change.
 
 import { useCallback, useEffect, useReducer, useRef } from "react";
 
@@ -20,6 +21,8 @@ export interface KeysetState<T> {
   error: unknown;
   /** The request whose answer counts; older answers are ignored. */
   request: number;
+  /** Rows replaced (`item`) or removed (`null`) here since `request` was made, applied over its answer. */
+  edits: { id: number; item: T | null }[];
 }
 
 export type KeysetAction<T> =
@@ -31,34 +34,51 @@ export type KeysetAction<T> =
   | { type: "remove"; id: number };
 
 export function initialKeysetState<T>(): KeysetState<T> {
-  return { query: "", items: [], hasMore: false, status: "loading", error: null, request: 0 };
+  return { query: "", items: [], hasMore: false, status: "loading", error: null, request: 0, edits: [] };
 }
 
 export function keysetReducer<T extends { id: number }>(state: KeysetState<T>, action: KeysetAction<T>): KeysetState<T> {
   switch (action.type) {
     case "search":
-      return { ...state, query: action.query, status: "loading", error: null, request: action.request };
+      return { ...state, query: action.query, status: "loading", error: null, request: action.request, edits: [] };
     case "more":
-      return { ...state, status: "loading", error: null, request: action.request };
+      return { ...state, status: "loading", error: null, request: action.request, edits: [] };
     case "page": {
       if (action.request !== state.request) return state;
       const seen = new Set(action.append ? state.items.map((item) => item.id) : []);
-      const fresh = action.items.filter((item) => !seen.has(item.id));
+      const fresh = withEdits(
+        action.items.filter((item) => !seen.has(item.id)),
+        state.edits,
+      );
       return {
         ...state,
         items: action.append ? [...state.items, ...fresh] : fresh,
         hasMore: action.items.length >= action.pageSize,
         status: "ready",
         error: null,
+        edits: [],
       };
     }
     case "failed":
       return action.request === state.request ? { ...state, status: "failed", error: action.error } : state;
     case "replace":
-      return { ...state, items: state.items.map((item) => (item.id === action.item.id ? action.item : item)) };
-    case "remove":
-      return { ...state, items: state.items.filter((item) => item.id !== action.id) };
+    case "remove": {
+      const edit = action.type === "replace" ? { id: action.item.id, item: action.item } : { id: action.id, item: null };
+      // Only a request still out can answer with the row as it was.
+      const edits = state.status === "loading" ? [...state.edits, edit] : state.edits;
+      return { ...state, items: withEdits(state.items, [edit]), edits };
+    }
   }
+}
+
+function withEdits<T extends { id: number }>(items: T[], edits: { id: number; item: T | null }[]): T[] {
+  if (edits.length === 0) return items;
+  const latest = new Map(edits.map((edit) => [edit.id, edit.item]));
+  return items.flatMap((item) => {
+    if (!latest.has(item.id)) return [item];
+    const edited = latest.get(item.id);
+    return edited ? [edited] : [];
+  });
 }
 
 export interface KeysetList<T> extends KeysetState<T> {

@@ -113,6 +113,13 @@ describe("MessageList: roving focus", () => {
     render(<MessageList list={list({ messages: [] })} me={alice} {...messageListCallbacks} />);
     expect(screen.getByRole("log", { name: "Messages" }).tabIndex).toBe(0);
   });
+
+  it("is busy until its first page has loaded", () => {
+    const { rerender } = render(<MessageList list={list({ loaded: false })} me={alice} {...messageListCallbacks} />);
+    expect(screen.getByRole("log", { name: "Messages" })).toHaveAttribute("aria-busy", "true");
+    rerender(<MessageList list={list({ loaded: true })} me={alice} {...messageListCallbacks} />);
+    expect(screen.getByRole("log", { name: "Messages" })).toHaveAttribute("aria-busy", "false");
+  });
 });
 
 describe("ReactionBar: who reacted", () => {

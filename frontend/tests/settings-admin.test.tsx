@@ -51,6 +51,22 @@ describe("keysetReducer", () => {
     state = page(state, 2, [9], false);
     expect(state.items.map((i) => i.id)).toEqual([9]);
   });
+
+  it("a row deleted or changed while a search is out stays so when that search's older answer arrives", () => {
+    let state = page(keysetReducer(initialKeysetState<Item>(), { type: "search", query: "", request: 1 }), 1, [1, 2, 3], false, 50);
+    state = keysetReducer(state, { type: "search", query: "n", request: 2 });
+    state = keysetReducer(state, { type: "remove", id: 1 });
+    state = keysetReducer(state, { type: "replace", item: { id: 2, name: "two" } });
+    state = page(state, 2, [1, 2, 3], false, 50); // read by the server before the delete
+    expect(state.items).toEqual([
+      { id: 2, name: "two" },
+      { id: 3, name: "n3" },
+    ]);
+    // A request made after the change is newer than it: its answer is shown as it is.
+    state = keysetReducer(state, { type: "search", query: "", request: 3 });
+    state = page(state, 3, [1, 2], false, 50);
+    expect(state.items.map((i) => i.name)).toEqual(["n1", "n2"]);
+  });
 });
 
 describe("formatRelativeTime", () => {
