@@ -97,7 +97,7 @@ frontend-test: $(VENV)/.runtime $(FRONTEND)/node_modules/.package-lock.json
 
 e2e: $(VENV)/.runtime $(FRONTEND)/out/index.html
 	@test -x /usr/bin/chromium || { echo "e2e: /usr/bin/chromium is missing: apt-get install -y chromium"; exit 1; }
-	cd $(FRONTEND) && npm run test:e2e
+	cd $(FRONTEND) && { npm run test:e2e || { node scripts/e2e-failures.mjs; exit 1; }; }
 
 bench: $(VENV)/.dev  ## the benchmarks (about 25 minutes: `history` loads a million messages into three databases)
 	$(VPY) bench/run.py
