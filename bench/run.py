@@ -233,11 +233,23 @@ def print_beside_naive(figures_of: dict[str, dict[str, Any]]) -> None:
             per_cpu_s = f.get("deliveries_per_server_cpu_s_at_best")
         return f"{1e6 / per_cpu_s:.1f}" if per_cpu_s else "-"
 
+    def us_at_fixed_rate(f: dict[str, Any], process: int | None) -> str:
+        fixed = f.get("at_fixed_rate") or {}
+        if process is not None or not fixed.get("us_per_delivery"):  # per process: not measured
+            return "-"
+        return f"{fixed['us_per_delivery']:.1f} at {fixed['offered']:,.0f}/s"
+
     print("\nbench: the chat server (SQLite, PostgreSQL, 2 processes on one core) beside the naive FastAPI server (this run)")
-    print(f"  {'scenario':<9} {'server':<14} {'deliveries/s':>13} {'p99 ms':>8} {'server CPU µs/delivery':>23}")
+    print(
+        f"  {'scenario':<9} {'server':<14} {'deliveries/s':>13} {'p99 ms':>8} {'server CPU µs/delivery':>23}"
+        f"  {'µs/delivery at a fixed rate':>28}"
+    )
     for kind, label, f, process in rows:
         rate = f"{f.get('deliveries_per_s', 0):>13,.0f}" if process is None else f"{'(same)':>13}"
-        print(f"  {kind:<9} {label:<14} {rate} {f.get('p99_ms') or 0:>8.1f} {us_per_delivery(f, process):>23}")
+        print(
+            f"  {kind:<9} {label:<14} {rate} {f.get('p99_ms') or 0:>8.1f} {us_per_delivery(f, process):>23}"
+            f"  {us_at_fixed_rate(f, process):>28}"
+        )
 
 
 if __name__ == "__main__":

@@ -158,13 +158,58 @@ def fanout_shape(quick: bool, kind: str) -> tuple[int, int, int]:
 async def scenario_fanout(ctx: Ctx, kind: str, *, database: str = "sqlite", processes: int = 1) -> tuple[bool, dict[str, Any]]:
     setup = await setup_fanout(ctx, kind, database=database, processes=processes)
     try:
-        return await rate_search(ctx, setup, start=5000.0 if kind == "fanout" else 2500.0)
+        return await rate_search(ctx, setup, **search_start(kind))
     finally:
         await setup.close()
 
 
-async def rate_search(ctx: Ctx, setup: FanoutSetup, start: float) -> tuple[bool, dict[str, Any]]:
-    """The step-up search of scenarios 1, 2 and `users`, and its figures."""
+# Issue 16 compares fan-out's server CPU per delivery with the naive server's at this rate, so
+# both measure it there too, after their search (below their best rate; quick: a small one).
+FANOUT_FIXED_RATE = 100_000.0
+FIXED_RATE_RUNS = 3
+
+
+def search_start(kind: str) -> dict[str, Any]:
+    """`rate_search`'s start (and fixed rate) for `fanout` or `rooms`, on any server."""
+    if kind == "fanout":
+        return {"start": 5000.0, "fixed_rate": FANOUT_FIXED_RATE}
+    return {"start": 2500.0}
+
+
+async def at_fixed_rate(ctx: Ctx, load: Load, rate: float, best: float) -> dict[str, Any]:
+    """FIXED_RATE_RUNS steps at `rate`: the server CPU per delivery there (the median run), unless
+    the rate is above what the search found sustainable."""
+    if ctx.quick:
+        rate, runs, duration = 1000.0, 1, 0.5
+    else:
+        runs, duration = FIXED_RATE_RUNS, 3.0
+    if best < rate:
+        return {"offered": rate, "skipped": f"above the best rate ({best:,.0f}/s)"}
+    results = []
+    for _ in range(runs):
+        result = await load.step(rate, duration)
+        ctx.log(f"  at {rate:,.0f}/s: {result.summary().strip()}")
+        results.append(result)
+        if not result.passed:
+            await load.recover()
+    per_cpu_s = sorted(r.deliveries_per_server_cpu_s for r in results)
+    median = per_cpu_s[len(per_cpu_s) // 2]
+    return {
+        "offered": rate,
+        "us_per_delivery": round(1e6 / median, 2) if median else None,
+        "us_per_delivery_each_run": [round(1e6 / v, 2) if v else None for v in per_cpu_s],
+        "server_cpu_each_run": [r.server_cpu for r in results],
+        "p99_ms_each_run": [r.latency["p99_ms"] for r in results],
+        "passed_each_run": [r.passed for r in results],
+        "order_errors": sum(r.order_errors for r in results),
+    }
+
+
+async def rate_search(
+    ctx: Ctx, setup: FanoutSetup, start: float, fixed_rate: float | None = None
+) -> tuple[bool, dict[str, Any]]:
+    """The step-up search of scenarios 1, 2 and `users`, and its figures; with `fixed_rate`, the
+    server's CPU per delivery at that rate too (`at_fixed_rate`)."""
     if ctx.quick:
         params = dict(start=1000.0, factor=2.0, duration=0.5, max_steps=2, refine=0, confirm=0)
     else:
@@ -184,6 +229,8 @@ async def rate_search(ctx: Ctx, setup: FanoutSetup, start: float) -> tuple[bool,
         and all(s["order_errors"] == 0 for s in steps)
     )
     best = outcome["best"]
+    fixed = await at_fixed_rate(ctx, setup.load, fixed_rate, best["delivered_per_s"] if best else 0.0) if fixed_rate else None
+    ok = ok and not (fixed and fixed.get("order_errors"))
     figures: dict[str, Any] = {
         "clients": setup.clients,
         "rooms": setup.rooms,
@@ -211,6 +258,7 @@ async def rate_search(ctx: Ctx, setup: FanoutSetup, start: float) -> tuple[bool,
         ),
         "confirmed": outcome.get("confirmed"),
         "p99_ms_of_runs_at_best": outcome.get("p99_ms_of_those_runs"),
+        "at_fixed_rate": fixed,
         "server_rss_mb": round(sum(s.rss_bytes() for s in (setup.server, *setup.more_servers)) / 2**20, 1),
         "protocol_errors": rec.protocol_errors[:5],
         "steps": [
@@ -470,7 +518,7 @@ async def scenario_naive(ctx: Ctx) -> tuple[bool, dict[str, Any]]:
         try:
             await connect_all(clients, server.base, concurrency=32)
             ctx.log(f"  {kind}: {n_rooms} room(s) x {per_room} sockets, {len(senders)} sender(s)")
-            kind_ok, figures[kind] = await rate_search(ctx, setup, start=5000.0 if kind == "fanout" else 2500.0)
+            kind_ok, figures[kind] = await rate_search(ctx, setup, **search_start(kind))
             ok = ok and kind_ok
         finally:
             await setup.close()
